@@ -1,0 +1,41 @@
+// The Asio/Beast vocabulary used across the data plane. Every I/O call uses
+// `use_nothrow` so errors come back as values: no exceptions on the data path.
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <chrono>
+
+namespace hgw {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using boost::system::error_code;
+template <class T>
+using awaitable = boost::asio::awaitable<T>;
+using Clock = std::chrono::steady_clock;
+
+inline constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+
+// Sets TCP_NODELAY: every socket in the gateway does (no Nagle delay on SSE chunks).
+inline void set_nodelay(tcp::socket& s) {
+  error_code ignored;
+  s.set_option(tcp::no_delay(true), ignored);
+}
+
+}  // namespace hgw

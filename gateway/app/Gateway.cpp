@@ -1,0 +1,163 @@
+#include "gateway/app/Gateway.hpp"
+
+#include "gateway/config/ConfigLoader.hpp"
+#include "gateway/state/StateStore.hpp"
+#include "gateway/upstream/HealthChecker.hpp"
+
+#include <boost/asio/signal_set.hpp>
+
+#include <iostream>
+#include <stdexcept>
+
+namespace hgw::app {
+
+// Declaration order matters: the io_context goes before the acceptor that
+// uses it and after the handler that its pending coroutines point to.
+struct Gateway::Worker {
+  std::unique_ptr<pipeline::ProxyHandler> handler;
+  std::shared_ptr<server::SessionEnv> env;
+  net::io_context ioc{1};  // one thread per io_context: no locking inside Asio
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::thread thread;
+};
+
+namespace {
+std::unique_ptr<state::StateStore> open_store(const config::StateConfig& cfg) {
+  std::string error;
+  auto store = state::open_state_store(cfg, &error);
+  if (!store) throw std::runtime_error("state store (" + cfg.store + "): " + error);
+  return store;
+}
+}  // namespace
+
+Gateway::Gateway(std::shared_ptr<const config::Config> config, GatewayOptions options)
+    : options_(std::move(options)) {
+  services_ = std::make_unique<pipeline::Services>(config, open_store(config->state));
+}
+
+Gateway::~Gateway() {
+  stop();
+  wait();
+}
+
+void Gateway::start() {
+  auto snap = services_->snapshot();
+  const auto& cfg = snap->config();
+  unsigned threads = cfg.server.threads ? cfg.server.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned short port = options_.port.value_or(cfg.server.port);
+  for (unsigned i = 0; i < threads; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->acceptor = std::make_unique<tcp::acceptor>(server::open_acceptor(w->ioc, cfg.server.host, port, true));
+    if (port == 0) port = w->acceptor->local_endpoint().port();  // the others join the same port
+    w->handler = std::make_unique<pipeline::ProxyHandler>(*services_);
+    w->env = std::make_shared<server::SessionEnv>();
+    w->env->limits = cfg.server.limits;
+    w->env->handler = w->handler.get();
+    w->env->draining = &services_->draining;
+    w->env->open_connections = &services_->open_connections;
+    workers_.push_back(std::move(w));
+  }
+  port_ = port;
+
+  admin_handler_ = std::make_unique<admin::AdminHandler>(*services_, [this] { return reload(); });
+  admin_env_ = std::make_shared<server::SessionEnv>();
+  admin_env_->limits = config::Limits{};
+  admin_env_->handler = admin_handler_.get();
+  admin_env_->draining = &stopped_;
+  admin_env_->open_connections = &admin_connections_;
+  admin_acceptor_ = std::make_unique<tcp::acceptor>(
+      server::open_acceptor(admin_ioc_, cfg.admin.host, options_.admin_port.value_or(cfg.admin.port), false));
+  admin_port_ = admin_acceptor_->local_endpoint().port();
+
+  for (auto& w : workers_) {
+    net::co_spawn(w->ioc, server::accept_loop(*w->acceptor, w->env, snap->server_tls()), net::detached);
+    w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
+  }
+  net::co_spawn(admin_ioc_, server::accept_loop(*admin_acceptor_, admin_env_, nullptr), net::detached);
+  upstream::start_health_checks(admin_ioc_.get_executor(), *services_);
+  if (options_.handle_signals) {
+    auto signals = std::make_shared<net::signal_set>(admin_ioc_, SIGINT, SIGTERM);
+    signals->add(SIGHUP);
+    auto on_signal = std::make_shared<std::function<void(error_code, int)>>();
+    *on_signal = [this, signals, on_signal](error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        const std::string errors = reload();
+        std::cerr << (errors.empty() ? "hybridgw: configuration reloaded\n"
+                                     : "hybridgw: reload failed, keeping the old configuration:\n" + errors);
+        signals->async_wait(*on_signal);
+        return;
+      }
+      std::cerr << "hybridgw: signal " << sig << ": draining in-flight requests\n";
+      begin_drain();
+    };
+    signals->async_wait(*on_signal);
+  }
+  admin_thread_ = std::thread([this] { admin_ioc_.run(); });
+}
+
+std::string Gateway::reload() {
+  if (options_.config_path.empty()) return "no config file to reload from\n";
+  auto result = config::load_config_file(options_.config_path);
+  auto& counter = services_->metrics().config_reloads_total;
+  if (!result.ok()) {
+    std::string errors;
+    for (const auto& e : result.errors) errors += e.to_string() + "\n";
+    counter.Add({{"result", "failure"}}).Increment();
+    return errors;
+  }
+  try {
+    services_->install(result.config);
+  } catch (const std::exception& e) {
+    counter.Add({{"result", "failure"}}).Increment();
+    return std::string(e.what()) + "\n";
+  }
+  counter.Add({{"result", "success"}}).Increment();
+  upstream::start_health_checks(admin_ioc_.get_executor(), *services_);
+  return {};
+}
+
+void Gateway::begin_drain() {
+  if (stopping_.exchange(true)) return;
+  services_->draining = true;
+  // Stop accepting at once; sessions finish their current request and close.
+  for (auto& w : workers_)
+    net::post(w->ioc, [acc = w->acceptor.get()] {
+      error_code ignored;
+      acc->close(ignored);
+    });
+  net::post(admin_ioc_, [this] { watch_drain(); });
+}
+
+// Waits (on the admin thread) until no request is in flight or the drain
+// timeout passed, then stops everything.
+void Gateway::watch_drain() {
+  const auto limit = Clock::now() + std::chrono::milliseconds(services_->snapshot()->config().server.limits.drain_timeout_ms);
+  auto timer = std::make_shared<net::steady_timer>(admin_ioc_);
+  auto poll = std::make_shared<std::function<void(error_code)>>();
+  *poll = [this, timer, poll, limit](error_code) {
+    if (services_->inflight_requests.load() == 0 || Clock::now() >= limit) {
+      stopped_ = true;
+      for (auto& w : workers_) w->ioc.stop();
+      admin_ioc_.stop();
+      return;
+    }
+    timer->expires_after(std::chrono::milliseconds(20));
+    timer->async_wait(*poll);
+  };
+  (*poll)({});
+}
+
+void Gateway::stop() {
+  if (workers_.empty() && !admin_thread_.joinable()) return;
+  begin_drain();
+}
+
+void Gateway::wait() {
+  for (auto& w : workers_)
+    if (w->thread.joinable()) w->thread.join();
+  if (admin_thread_.joinable()) admin_thread_.join();
+  services_->accounting().flush();
+}
+
+}  // namespace hgw::app

@@ -1,0 +1,4 @@
+// hybridgw command line: serve, check, explain, hash-key, cost-report.
+#include "gateway/cli/Cli.hpp"
+
+int main(int argc, char** argv) { return hgw::cli::run(argc, argv); }

@@ -1,0 +1,73 @@
+// The state of one request as it moves through the pipeline, and the result
+// of one upstream attempt. Internal to gateway/pipeline.
+#pragma once
+
+#include "gateway/pipeline/Snapshot.hpp"
+#include "gateway/protocol/OpenAiWire.hpp"
+#include "gateway/protocol/TextFilter.hpp"
+#include "gateway/server/ClientChannel.hpp"
+#include "policies/compliance/ComplianceDecision.hpp"
+#include "policies/failover/Outcome.hpp"
+#include "policies/routing/Decision.hpp"
+
+#include <boost/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace hgw::pipeline {
+
+struct Call {
+  Call(std::shared_ptr<Snapshot> s, server::Request& r, server::ClientChannel& c, Clock::time_point t)
+      : snap(std::move(s)), request(r), channel(c), received_at(t) {}
+
+  std::shared_ptr<Snapshot> snap;
+  server::Request& request;
+  server::ClientChannel& channel;
+  Clock::time_point received_at;
+
+  std::string request_id;
+  std::string path;
+  policy::Endpoint endpoint = policy::Endpoint::chat;
+
+  const config::TenantConfig* tenant = nullptr;
+  int tenant_index = -1;
+  const config::RouteConfig* route = nullptr;
+  int route_index = -1;
+
+  boost::json::value body;                 // parsed once
+  std::optional<boost::json::value> redacted_body;  // for remote backends when a rule redacts
+  std::vector<std::pair<std::string, std::string>> redaction_mapping;
+  policy::RequestFeatures features;
+  bool client_wants_usage = false;
+  std::optional<compliance::ComplianceDecision> compliance;
+  routing::Decision decision;
+  std::uint64_t rate_charged_tokens = 0;   // charged to the tenant's token bucket up front
+
+  // Outcome, filled as the request proceeds.
+  unsigned status = 0;
+  std::string outcome = "success";
+  int backend = -1;                        // the backend that answered (or was tried last)
+  int attempts = 0;
+  protocol::TokenUsage usage;
+  double cost_usd = 0;
+  double ttft_s = -1;
+  Clock::duration upstream_time{};
+  bool stream = false;
+  bool downgraded = false;
+
+  const config::Config& config() const { return snap->config(); }
+};
+
+struct AttemptResult {
+  failover::Outcome outcome = failover::Outcome::success;
+  bool bytes_sent = false;                 // committed: something reached the client
+  unsigned upstream_status = 0;
+  std::string upstream_body;               // an upstream error reply, passed on as is when final
+  std::string upstream_content_type;
+  std::optional<std::chrono::milliseconds> retry_after;
+  std::string detail;                      // for the error message a person reads
+};
+
+}  // namespace hgw::pipeline

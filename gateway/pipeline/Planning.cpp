@@ -1,0 +1,115 @@
+#include "gateway/pipeline/Planning.hpp"
+
+#include "gateway/protocol/OpenAiWire.hpp"
+#include "policies/compliance/Redactor.hpp"
+#include "policies/compliance/TextCollector.hpp"
+#include "policies/cost/Pricing.hpp"
+#include "policies/routing/Planner.hpp"
+
+namespace hgw::pipeline {
+
+namespace json = boost::json;
+
+const char* action_name(compliance::ComplianceDecision::Action a) {
+  switch (a) {
+    case compliance::ComplianceDecision::Action::block: return "block";
+    case compliance::ComplianceDecision::Action::redact: return "redact";
+    case compliance::ComplianceDecision::Action::route: return "route";
+  }
+  return "route";
+}
+
+namespace {
+void fail(Planned& p, unsigned status, std::string type, std::string code, std::string message) {
+  p.status = status;
+  p.error_type = std::move(type);
+  p.error_code = std::move(code);
+  p.error_message = std::move(message);
+}
+}  // namespace
+
+Planned plan_request(const Snapshot& snap, PlanningRequest& request) {
+  const auto& cfg = snap.config();
+  Planned p;
+  auto& body = request.body->as_object();
+  const std::string_view model = body.at("model").as_string();
+
+  // Route by model name.
+  p.route = cfg.find_route_by_model(model);
+  if (!p.route) {
+    std::string names;
+    for (const auto& r : cfg.routes)
+      for (const auto& m : r.models) names += (names.empty() ? "" : ", ") + m;
+    fail(p, 404, "invalid_request_error", "model_not_found",
+         "model '" + std::string(model) + "' is not served here; available models: " + names);
+    return p;
+  }
+
+  p.features = protocol::features_of(body, request.endpoint);
+  if (request.endpoint == policy::Endpoint::embeddings) p.features.stream = false;
+  p.features.headers = request.policy_headers;
+
+  // What is in the prompt decides where it may go.
+  auto texts = compliance::collect_texts(*request.body, request.endpoint);
+  std::vector<std::string_view> views;
+  views.reserve(texts.size());
+  for (const auto* t : texts) views.emplace_back(t->data(), t->size());
+  if (const auto* detectors = snap.detectors(); detectors && !detectors->empty())
+    p.findings = detectors->scan(views);
+  p.compliance = compliance::decide(cfg.compliance, cfg.backends, request.tenant,
+                                    request.data_class_header, p.findings, false);
+  const auto& cd = *p.compliance;
+  if (cd.action == compliance::ComplianceDecision::Action::block) {
+    fail(p, 403, "compliance_error", "compliance_blocked", cd.block_message);
+    return p;
+  }
+  if (cd.action == compliance::ComplianceDecision::Action::redact && !p.findings.empty()) {
+    // Remote backends get a copy with typed placeholders, local ones the original.
+    p.redacted_body = *request.body;
+    auto copy_texts = compliance::collect_texts(*p.redacted_body, request.endpoint);
+    compliance::Redactor redactor;
+    redactor.redact(copy_texts, p.findings, cd.redact_types);
+    p.redaction_mapping = redactor.mapping();
+  }
+
+  // Budget, with this request's estimated cost on its cheapest target.
+  const auto* tenant = request.tenant;
+  if (tenant && request.spent && (tenant->budget.daily_usd || tenant->budget.monthly_usd)) {
+    double estimate = -1;
+    for (const auto& t : p.route->targets) {
+      const int i = cfg.backend_index(t.backend);
+      const double e = cost::estimate_cost_usd(snap.backend(i).pricing, p.features.estimated_prompt_tokens,
+                                               p.features.max_tokens);
+      if (estimate < 0 || e < estimate) estimate = e;
+    }
+    p.budget_spent_today = request.spent(tenant->name, cost::day_key(request.now));
+    p.budget_spent_month = request.spent(tenant->name, cost::month_key(request.now));
+    p.budget = cost::check_budget(tenant->budget, p.budget_spent_today, p.budget_spent_month,
+                                  std::max(0.0, estimate), request.now);
+  }
+
+  // Plan: the ordered candidates, with the reason for each.
+  std::vector<bool> eligible;
+  std::vector<std::string> reasons;
+  for (const auto& v : cd.backends) {
+    eligible.push_back(v.eligible);
+    reasons.push_back(v.reason);
+  }
+  const auto runtime = snap.runtime();
+  routing::PlanInput input{cfg,     *p.route, tenant, p.features, &eligible, &reasons,
+                           runtime, p.budget, request.advance_weighted ? &snap.weighted() : nullptr,
+                           request.now};
+  p.decision = routing::plan(input);
+  if (!p.decision.ok()) {
+    const int s = p.decision.status ? p.decision.status : 503;
+    const char* type = s == 429 ? "budget_error"
+                       : s == 403 ? "permission_error"
+                       : s == 503 ? "service_unavailable"
+                                  : "invalid_request_error";
+    fail(p, static_cast<unsigned>(s), type, p.decision.error_code, p.decision.error_message);
+    p.retry_after_s = p.decision.retry_after_s;
+  }
+  return p;
+}
+
+}  // namespace hgw::pipeline

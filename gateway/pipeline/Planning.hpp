@@ -1,0 +1,55 @@
+// From a parsed request to a routing decision: route by model, request
+// features, compliance (detectors, data class, rules), budget status, plan.
+// The one code path behind live routing and `explain` (DESIGN.md §1): the
+// caller supplies what differs — where tenant spend comes from.
+#pragma once
+
+#include "gateway/pipeline/Snapshot.hpp"
+#include "policies/compliance/ComplianceDecision.hpp"
+#include "policies/cost/Budget.hpp"
+#include "policies/routing/Decision.hpp"
+
+#include <boost/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hgw::pipeline {
+
+struct PlanningRequest {
+  policy::Endpoint endpoint = policy::Endpoint::chat;
+  boost::json::value* body = nullptr;          // parsed; an object with a string "model"
+  const config::TenantConfig* tenant = nullptr;
+  std::vector<std::pair<std::string, std::string>> policy_headers;  // x-hybridgw-*, lowercase names
+  std::string data_class_header;               // x-hybridgw-data-class
+  // Spend of a tenant in a window key; nullptr = no spend known (explain).
+  std::function<double(const std::string& tenant, const std::string& window)> spent;
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+  // Live traffic advances the weighted round-robin; explain must not.
+  bool advance_weighted = true;
+};
+
+struct Planned {
+  // Set when the request cannot go anywhere (404 model, 403 compliance, ...).
+  unsigned status = 0;
+  std::string error_type, error_code, error_message;
+  std::uint32_t retry_after_s = 0;
+
+  const config::RouteConfig* route = nullptr;
+  policy::RequestFeatures features;
+  std::vector<compliance::Finding> findings;
+  std::optional<compliance::ComplianceDecision> compliance;
+  std::optional<boost::json::value> redacted_body;  // what remote backends get, when redacting
+  std::vector<std::pair<std::string, std::string>> redaction_mapping;
+  cost::BudgetStatus budget;
+  double budget_spent_today = 0, budget_spent_month = 0;
+  routing::Decision decision;
+};
+
+Planned plan_request(const Snapshot& snap, PlanningRequest& request);
+
+const char* action_name(compliance::ComplianceDecision::Action);
+
+}  // namespace hgw::pipeline

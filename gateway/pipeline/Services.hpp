@@ -1,0 +1,51 @@
+// Process-wide services shared by every io thread: the current config
+// snapshot, metrics, logs, rate limiter and accounting. One instance per
+// running gateway.
+#pragma once
+
+#include "gateway/observability/AccessLog.hpp"
+#include "gateway/observability/Metrics.hpp"
+#include "gateway/pipeline/Accounting.hpp"
+#include "gateway/pipeline/Snapshot.hpp"
+#include "policies/cost/RateLimiter.hpp"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+namespace hgw::compliance_log {
+class AuditLog;
+}
+
+namespace hgw::pipeline {
+
+class Services {
+ public:
+  Services(std::shared_ptr<const config::Config> config, std::unique_ptr<state::StateStore> store);
+  ~Services();
+
+  std::shared_ptr<Snapshot> snapshot() const { return snapshot_.load(); }
+  // Builds a snapshot for a new config and swaps it in; in-flight requests
+  // finish with the old one. Throws std::runtime_error (old config kept).
+  void install(std::shared_ptr<const config::Config> config);
+
+  obs::Metrics& metrics() { return metrics_; }
+  obs::AccessLog& access_log() { return *access_log_; }
+  cost::RateLimiter& rate_limiter() { return rate_limiter_; }
+  Accounting& accounting() { return accounting_; }
+
+  std::atomic<bool> draining{false};
+  std::atomic<long> open_connections{0};
+  std::atomic<long> inflight_requests{0};
+
+ private:
+  obs::Metrics metrics_;
+  std::atomic<std::shared_ptr<Snapshot>> snapshot_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::unique_ptr<obs::AccessLog> access_log_;
+  cost::RateLimiter rate_limiter_;
+  Accounting accounting_;
+  std::mutex install_mutex_;
+};
+
+}  // namespace hgw::pipeline

@@ -1,0 +1,126 @@
+#include "gateway/pipeline/Snapshot.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace hgw::pipeline {
+namespace {
+
+std::string env_value(const std::string& name) {
+  if (name.empty()) return {};
+  const char* v = std::getenv(name.c_str());
+  return v ? std::string(v) : std::string();
+}
+
+std::unique_ptr<ssl::context> upstream_tls(const config::BackendConfig& b) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  error_code ec;
+  if (!b.tls.ca_file.empty()) {
+    ctx->load_verify_file(b.tls.ca_file, ec);
+    if (ec)
+      throw std::runtime_error("backend " + b.name + ": cannot load tls.ca_file " + b.tls.ca_file +
+                               ": " + ec.message());
+  } else {
+    ctx->set_default_verify_paths(ec);
+  }
+  ctx->set_verify_mode(b.tls.verify ? ssl::verify_peer : ssl::verify_none);
+  return ctx;
+}
+
+const config::RetryConfig& retry_for(const config::Config& c, const std::string& backend) {
+  static const config::RetryConfig defaults;
+  for (const auto& r : c.routes)
+    for (const auto& t : r.targets)
+      if (t.backend == backend) return r.retry;
+  return defaults;
+}
+
+}  // namespace
+
+BackendState::BackendState(const config::BackendConfig& b, const config::RetryConfig& retry)
+    : tls(b.https ? upstream_tls(b) : nullptr),
+      api_key(env_value(b.api_key_env)),
+      pricing(cost::pricing_of(b)),
+      breaker(b.circuit_breaker),
+      retry_budget(retry),
+      gate(b),
+      health(b.health_check) {}
+
+Snapshot::Snapshot(std::shared_ptr<const config::Config> config, obs::Metrics& metrics,
+                   std::uint64_t generation)
+    : config_(std::move(config)), generation_(generation) {
+  metrics_ = std::make_unique<obs::MetricHandles>(metrics, *config_);
+  for (const auto& b : config_->backends)
+    backends_.push_back(std::make_unique<BackendState>(b, retry_for(*config_, b.name)));
+  for (size_t i = 0; i < backends_.size(); ++i) {
+    metrics_->healthy(static_cast<int>(i)).Set(1);
+    metrics_->circuit(static_cast<int>(i)).Set(0);
+  }
+  std::string error;
+  detectors_ = compliance::DetectorSet::build(config_->compliance, &error);
+  if (!error.empty()) throw std::runtime_error("compliance detectors: " + error);
+  if (config_->compliance.output_filter.enabled) {
+    output_filter_ = compliance::OutputFilterSpec::build(config_->compliance, &error);
+    if (!output_filter_ || !error.empty()) throw std::runtime_error("output filter: " + error);
+  }
+  admin_key_ = env_value(config_->admin.api_key_env);
+  if (config_->server.tls.enabled()) {
+    server_tls_ = std::make_unique<ssl::context>(ssl::context::tls_server);
+    server_tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                             ssl::context::no_tlsv1_1);
+    error_code ec;
+    server_tls_->use_certificate_chain_file(config_->server.tls.cert_file, ec);
+    if (!ec) server_tls_->use_private_key_file(config_->server.tls.key_file, ssl::context::pem, ec);
+    if (ec)
+      throw std::runtime_error("server.tls: cannot load " + config_->server.tls.cert_file + " / " +
+                               config_->server.tls.key_file + ": " + ec.message());
+  }
+}
+
+std::vector<routing::BackendRuntime> Snapshot::runtime() const {
+  std::vector<routing::BackendRuntime> out(backends_.size());
+  const auto now = Clock::now();
+  for (size_t i = 0; i < backends_.size(); ++i) {
+    auto& b = *backends_[i];
+    auto& r = out[i];
+    r.healthy = b.health.healthy();
+    // Open with the cool-down passed counts as usable: the next request probes.
+    r.circuit_open = b.breaker.state(now) == failover::CircuitBreaker::State::open;
+    r.inflight = b.gate.inflight();
+    r.ewma_latency_s = b.latency.value();
+    r.ewma_ttft_s = b.ttft.value();
+    r.has_samples = b.latency.has_samples() || b.ttft.has_samples();
+  }
+  return out;
+}
+
+bool Snapshot::ready(std::string* why) const {
+  const auto rt = runtime();
+  for (const auto& route : config_->routes) {
+    bool any = false;
+    for (const auto& t : route.targets) {
+      const int i = config_->backend_index(t.backend);
+      if (i >= 0 && rt[i].healthy && !rt[i].circuit_open) any = true;
+    }
+    if (!any) {
+      if (why) *why = "route " + route.name + " has no usable target";
+      return false;
+    }
+  }
+  return true;
+}
+
+int Snapshot::route_index(const config::RouteConfig* route) const {
+  if (!route) return -1;
+  return static_cast<int>(route - config_->routes.data());
+}
+
+int Snapshot::tenant_index(const config::TenantConfig* tenant) const {
+  if (!tenant) return -1;
+  return static_cast<int>(tenant - config_->tenants.data());
+}
+
+}  // namespace hgw::pipeline

@@ -1,0 +1,140 @@
+#include "gateway/protocol/OpenAiWire.hpp"
+
+#include <algorithm>
+
+namespace hgw::protocol {
+
+namespace json = boost::json;
+
+std::string error_body(std::string_view message, std::string_view type, std::string_view code) {
+  json::object err;
+  err["message"] = message;
+  err["type"] = type;
+  if (code.empty())
+    err["code"] = nullptr;
+  else
+    err["code"] = code;
+  json::object o;
+  o["error"] = std::move(err);
+  return json::serialize(o);
+}
+
+JsonParseResult parse_json_body(std::string_view body) {
+  JsonParseResult result;
+  json::stream_parser parser;
+  boost::system::error_code ec;
+  const size_t consumed = parser.write(body.data(), body.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    // The offset of the error is what the parser consumed; turn it into line/column.
+    const size_t at = std::min(consumed, body.size());
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < at; ++i) {
+      if (body[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    result.error = "invalid JSON at line " + std::to_string(line) + " column " +
+                   std::to_string(column) + ": " + ec.message();
+    return result;
+  }
+  result.value = parser.release();
+  return result;
+}
+
+namespace {
+std::uint64_t u64(const json::value* v) {
+  if (!v) return 0;
+  if (v->is_uint64()) return v->as_uint64();
+  if (v->is_int64()) return v->as_int64() > 0 ? static_cast<std::uint64_t>(v->as_int64()) : 0;
+  if (v->is_double()) return v->as_double() > 0 ? static_cast<std::uint64_t>(v->as_double()) : 0;
+  return 0;
+}
+
+void add_text_bytes(const json::value& v, std::uint64_t& bytes, bool& images) {
+  if (v.is_string()) {
+    bytes += v.as_string().size();
+  } else if (v.is_array()) {
+    for (const auto& part : v.as_array()) add_text_bytes(part, bytes, images);
+  } else if (v.is_object()) {
+    const auto& o = v.as_object();
+    if (auto* type = o.if_contains("type"); type && type->is_string()) {
+      const auto t = type->as_string();
+      if (t == "image_url" || t == "image" || t == "input_image") images = true;
+    }
+    for (const char* key : {"text", "content", "arguments", "input"})
+      if (auto* x = o.if_contains(key)) add_text_bytes(*x, bytes, images);
+    if (auto* fn = o.if_contains("function")) add_text_bytes(*fn, bytes, images);
+    if (auto* calls = o.if_contains("tool_calls")) add_text_bytes(*calls, bytes, images);
+  }
+}
+}  // namespace
+
+TokenUsage read_usage(const json::object& response) {
+  TokenUsage u;
+  const auto* usage_v = response.if_contains("usage");
+  if (!usage_v || !usage_v->is_object()) return u;
+  const auto& usage = usage_v->as_object();
+  if (usage.contains("prompt_tokens") || usage.contains("completion_tokens")) {
+    u.input = u64(usage.if_contains("prompt_tokens"));
+    u.output = u64(usage.if_contains("completion_tokens"));
+    if (auto* d = usage.if_contains("prompt_tokens_details"); d && d->is_object())
+      u.cached = u64(d->as_object().if_contains("cached_tokens"));
+    u.known = true;
+  } else if (usage.contains("input_tokens") || usage.contains("output_tokens")) {
+    // Anthropic counts cache reads apart from input_tokens; we keep OpenAI's
+    // convention (cached ⊆ input) everywhere.
+    u.cached = u64(usage.if_contains("cache_read_input_tokens"));
+    u.input = u64(usage.if_contains("input_tokens")) + u.cached +
+              u64(usage.if_contains("cache_creation_input_tokens"));
+    u.output = u64(usage.if_contains("output_tokens"));
+    u.known = true;
+  }
+  return u;
+}
+
+policy::RequestFeatures features_of(const json::object& body, policy::Endpoint endpoint) {
+  policy::RequestFeatures f;
+  f.endpoint = endpoint;
+  if (auto* m = body.if_contains("model"); m && m->is_string()) f.model = m->as_string();
+  if (auto* s = body.if_contains("stream"); s && s->is_bool()) f.stream = s->as_bool();
+  for (const char* key : {"max_completion_tokens", "max_tokens"})
+    if (auto* v = body.if_contains(key); v && f.max_tokens == 0) f.max_tokens = u64(v);
+  if (auto* t = body.if_contains("tools"); t && t->is_array() && !t->as_array().empty())
+    f.has_tools = true;
+  if (auto* t = body.if_contains("functions"); t && t->is_array() && !t->as_array().empty())
+    f.has_tools = true;
+  if (auto* rf = body.if_contains("response_format"); rf && rf->is_object()) {
+    if (auto* type = rf->as_object().if_contains("type"); type && type->is_string())
+      f.json_mode = type->as_string() == "json_object" || type->as_string() == "json_schema";
+  }
+  std::uint64_t bytes = 0;
+  for (const char* key : {"messages", "prompt", "input", "system"})
+    if (auto* v = body.if_contains(key)) add_text_bytes(*v, bytes, f.has_images);
+  f.estimated_prompt_tokens = (bytes + 3) / 4;
+  return f;
+}
+
+bool client_wants_stream_usage(const json::object& body) {
+  const auto* so = body.if_contains("stream_options");
+  if (!so || !so->is_object()) return false;
+  const auto* iu = so->as_object().if_contains("include_usage");
+  return iu && iu->is_bool() && iu->as_bool();
+}
+
+std::string upstream_body(const json::object& body, std::string_view backend_model, bool stream) {
+  json::object copy = body;
+  copy["model"] = backend_model;
+  if (stream) {
+    // Usage must be known for cost and budgets even when the client did not ask.
+    auto& so = copy["stream_options"];
+    if (!so.is_object()) so = json::object{};
+    so.as_object()["include_usage"] = true;
+  }
+  return json::serialize(copy);
+}
+
+}  // namespace hgw::protocol

@@ -1,0 +1,47 @@
+// The OpenAI wire format as the gateway needs it: error bodies, usage, and the
+// request features and rewrites of DESIGN.md §1 ("parse once, re-serialise only
+// when something must change").
+#pragma once
+
+#include "policies/RequestFeatures.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hgw::protocol {
+
+struct TokenUsage {
+  std::uint64_t input = 0, output = 0, cached = 0;
+  bool known = false;
+};
+
+// {"error":{"message":…,"type":…,"code":…}}
+std::string error_body(std::string_view message, std::string_view type, std::string_view code);
+
+// Where a JSON parse failed, for a 400 a person can act on.
+struct JsonParseResult {
+  boost::json::value value;
+  std::string error;  // empty on success, else "invalid JSON at line L column C: reason"
+};
+JsonParseResult parse_json_body(std::string_view body);
+
+// Reads usage from an OpenAI object ("usage": {prompt_tokens, completion_tokens,
+// prompt_tokens_details.cached_tokens}) or an Anthropic one (input_tokens,
+// output_tokens, cache_read_input_tokens). Returns known=false if absent/null.
+TokenUsage read_usage(const boost::json::object& response);
+
+// Features of an OpenAI-style request body for the policies. The prompt token
+// estimate is bytes ÷ 4 of everything the model would read (no tokenizer: the
+// estimate only sizes budgets and context windows, usage corrects it later).
+policy::RequestFeatures features_of(const boost::json::object& body, policy::Endpoint endpoint);
+
+// Prepares the body for one backend: sets "model" and, for streams, asks for a
+// usage chunk. Returns whether the client itself asked for usage in the stream.
+bool client_wants_stream_usage(const boost::json::object& body);
+std::string upstream_body(const boost::json::object& body, std::string_view backend_model, bool stream);
+
+}  // namespace hgw::protocol

@@ -1,0 +1,112 @@
+#include "gateway/protocol/StreamTransformer.hpp"
+
+namespace hgw::protocol {
+
+namespace json = boost::json;
+
+StreamTransformer::State StreamTransformer::feed(std::string_view bytes, std::string& out) {
+  pending_.clear();
+  if (!parser_.feed(bytes, pending_)) {
+    error_ = "upstream SSE event exceeds the size limit";
+    return State::malformed;
+  }
+  for (const auto& event : pending_) {
+    const State s = handle(event, out);
+    if (s != State::ok) return s;
+  }
+  return State::ok;
+}
+
+// Runs the text of every choice through the filter. On the chunk that ends the
+// answer, what the filter held back is released into it.
+bool StreamTransformer::filter_text(json::object& chunk, bool final_chunk) {
+  auto* choices = chunk.if_contains("choices");
+  if (!choices || !choices->is_array()) return false;
+  bool changed = false;
+  for (auto& c : choices->as_array()) {
+    if (!c.is_object()) continue;
+    auto& choice = c.as_object();
+    json::string* text = nullptr;
+    if (auto* delta = choice.if_contains("delta"); delta && delta->is_object()) {
+      auto& d = delta->as_object();
+      if (auto* content = d.if_contains("content"); content && content->is_string())
+        text = &content->as_string();
+      else if (final_chunk)
+        text = &d["content"].emplace_string();
+    } else if (auto* t = choice.if_contains("text"); t && t->is_string()) {
+      text = &t->as_string();
+    }
+    if (!text) continue;
+    std::string filtered = filter_->feed(std::string_view(text->data(), text->size()));
+    if (final_chunk) filtered += filter_->flush();
+    if (filtered != std::string_view(text->data(), text->size())) {
+      *text = filtered;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+StreamTransformer::State StreamTransformer::handle(const SseEvent& event, std::string& out) {
+  ++events_;
+  if (event.data == "[DONE]") {
+    done_seen_ = true;
+    out += format_sse("[DONE]");
+    return State::ok;
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(event.data, ec);
+  if (ec || !v.is_object()) {
+    error_ = "upstream sent an SSE event that is not a JSON object";
+    return State::malformed;
+  }
+  auto& chunk = v.as_object();
+  if (auto* err = chunk.if_contains("error"); err && !err->is_null()) {
+    error_ = "upstream reported an error inside the stream";
+    if (err->is_object())
+      if (auto* m = err->as_object().if_contains("message"); m && m->is_string())
+        error_ += std::string(": ") + std::string(m->as_string());
+    return State::upstream_error;
+  }
+  bool changed = false;
+  const TokenUsage u = read_usage(chunk);
+  if (u.known) usage_ = u;
+  auto* choices = chunk.if_contains("choices");
+  const bool no_choices = !choices || !choices->is_array() || choices->as_array().empty();
+  if (u.known && !forward_usage_) {
+    if (no_choices) return State::ok;  // the usage chunk we asked for on our own
+    chunk.erase("usage");
+    changed = true;
+  }
+  bool final_chunk = false;
+  if (!no_choices) {
+    for (const auto& c : choices->as_array()) {
+      if (!c.is_object()) continue;
+      const auto& choice = c.as_object();
+      if (auto* fr = choice.if_contains("finish_reason"); fr && !fr->is_null()) final_chunk = true;
+      if (auto* delta = choice.if_contains("delta"); delta && delta->is_object()) {
+        if (auto* content = delta->as_object().if_contains("content");
+            content && content->is_string() && !content->as_string().empty())
+          ++content_chunks_;
+      } else if (auto* text = choice.if_contains("text");
+                 text && text->is_string() && !text->as_string().empty()) {
+        ++content_chunks_;
+      }
+    }
+    if (final_chunk) finish_seen_ = true;
+    if (filter_) {
+      changed |= filter_text(chunk, final_chunk);
+      if (filter_->stopped()) {
+        error_ = "answer stopped by the output filter: " + filter_->stop_reason();
+        return State::stopped;
+      }
+    }
+  }
+  if (changed)
+    out += format_sse(json::serialize(chunk));
+  else
+    out += format_sse(event.data);
+  return State::ok;
+}
+
+}  // namespace hgw::protocol

@@ -1,0 +1,54 @@
+// Relays an OpenAI-format SSE stream (chat completions or completions) event by
+// event: reads usage as it passes, drops the usage chunk the client did not ask
+// for, runs the answer text through an optional TextFilter, and notices
+// [DONE], a finish_reason, malformed events and in-stream error objects.
+// Pure: bytes in, bytes out — the session does the I/O.
+#pragma once
+
+#include "gateway/protocol/OpenAiWire.hpp"
+#include "gateway/protocol/SseParser.hpp"
+#include "gateway/protocol/TextFilter.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace hgw::protocol {
+
+class StreamTransformer {
+ public:
+  enum class State { ok, malformed, upstream_error, stopped };
+
+  StreamTransformer(bool forward_usage, TextFilter* filter)
+      : forward_usage_(forward_usage), filter_(filter) {}
+
+  // Appends the bytes to send to the client. Once the state is not ok, stop
+  // feeding: the stream is broken (what was appended before is still valid).
+  State feed(std::string_view upstream_bytes, std::string& out);
+
+  // Complete events seen so far (the relay commits to a backend on the first).
+  int events() const { return events_; }
+  bool done_seen() const { return done_seen_; }
+  bool finish_seen() const { return finish_seen_; }
+  int content_chunks() const { return content_chunks_; }
+  const TokenUsage& usage() const { return usage_; }
+  const std::string& error_message() const { return error_; }
+  // True when upstream bytes of an unfinished event are pending.
+  bool has_partial() const { return parser_.has_partial(); }
+
+ private:
+  State handle(const SseEvent& event, std::string& out);
+  bool filter_text(boost::json::object& chunk, bool final_chunk);
+
+  bool forward_usage_;
+  TextFilter* filter_;
+  SseParser parser_;
+  std::vector<SseEvent> pending_;
+  int events_ = 0;
+  int content_chunks_ = 0;
+  bool done_seen_ = false;
+  bool finish_seen_ = false;
+  TokenUsage usage_;
+  std::string error_;
+};
+
+}  // namespace hgw::protocol

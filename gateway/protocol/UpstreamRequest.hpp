@@ -1,0 +1,28 @@
+// Builds the HTTP request one backend receives: its own path, its own model
+// id, its own credentials. The client's headers are dropped except a small
+// allowlist, and the client's credentials never go upstream (DESIGN.md §6).
+#pragma once
+
+#include "gateway/Asio.hpp"
+#include "gateway/config/Config.hpp"
+#include "policies/RequestFeatures.hpp"
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace hgw::protocol {
+
+// The path of an endpoint on a backend, e.g. "/v1/chat/completions", or for
+// Azure "/openai/deployments/<deployment>/chat/completions?api-version=<v>".
+std::string upstream_target(const config::BackendConfig& backend, policy::Endpoint endpoint);
+
+http::request<http::string_body> make_upstream_request(const config::BackendConfig& backend,
+                                                       const std::string& api_key,
+                                                       policy::Endpoint endpoint,
+                                                       const boost::json::object& body, bool stream,
+                                                       const std::string& request_id,
+                                                       std::string_view client_accept);
+
+}  // namespace hgw::protocol

@@ -1,0 +1,41 @@
+// What a request handler may do with the client connection: answer once, or
+// stream a chunked body, and learn when the client went away. Implemented by
+// the Session for plain and TLS connections alike.
+#pragma once
+
+#include "gateway/Asio.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace hgw::server {
+
+using Response = http::response<http::string_body>;
+using Request = http::request<http::string_body>;
+
+class ClientChannel {
+ public:
+  virtual ~ClientChannel() = default;
+
+  // Each returns false when the client is gone (the handler should stop).
+  virtual awaitable<bool> send(Response response) = 0;
+  virtual awaitable<bool> start_stream(http::response<http::empty_body> head) = 0;  // chunked
+  virtual awaitable<bool> send_chunk(std::string_view data) = 0;                 // one write
+  virtual awaitable<bool> finish_stream() = 0;
+
+  // Completes when the client closes its side (or when cancelled): used to
+  // cancel the upstream call of a client that stopped waiting.
+  virtual awaitable<void> wait_closed() = 0;
+
+  // The peer's address, for logs.
+  virtual std::string remote() const = 0;
+};
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual awaitable<void> handle(Request& request, Clock::time_point received_at,
+                                 ClientChannel& channel) = 0;
+};
+
+}  // namespace hgw::server

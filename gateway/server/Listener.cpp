@@ -1,0 +1,59 @@
+#include "gateway/server/Listener.hpp"
+
+#include "gateway/protocol/OpenAiWire.hpp"
+
+#include <boost/asio/detail/socket_option.hpp>
+
+#include <stdexcept>
+
+namespace hgw::server {
+
+tcp::acceptor open_acceptor(net::io_context& ioc, const std::string& host, unsigned short port,
+                            bool reuse_port) {
+  error_code ec;
+  const auto address = net::ip::make_address(host, ec);
+  if (ec) throw std::runtime_error("cannot listen on '" + host + "': not an IP address");
+  tcp::endpoint endpoint(address, port);
+  tcp::acceptor acceptor(ioc);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  if (reuse_port) {
+    using reuse_port_option = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+    acceptor.set_option(reuse_port_option(true));
+  }
+  acceptor.bind(endpoint, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+  acceptor.listen(net::socket_base::max_listen_connections);
+  return acceptor;
+}
+
+awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<const SessionEnv> env,
+                            ssl::context* tls) {
+  auto ex = co_await net::this_coro::executor;
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
+      // Out of file descriptors and the like: back off briefly, keep serving.
+      net::steady_timer pause(ex, std::chrono::milliseconds(50));
+      co_await pause.async_wait(use_nothrow);
+      continue;
+    }
+    if (env->open_connections->fetch_add(1) >= static_cast<long>(env->limits.max_connections)) {
+      env->open_connections->fetch_sub(1);
+      net::co_spawn(ex,
+                    reject_connection(std::move(socket), 503,
+                                      protocol::error_body("too many connections (server.limits.max_connections)",
+                                                           "service_unavailable", "too_many_connections")),
+                    net::detached);
+      continue;
+    }
+    if (tls)
+      net::co_spawn(ex, run_tls_session(std::move(socket), *tls, env), net::detached);
+    else
+      net::co_spawn(ex, run_plain_session(std::move(socket), env), net::detached);
+  }
+}
+
+}  // namespace hgw::server

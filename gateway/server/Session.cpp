@@ -1,0 +1,322 @@
+#include "gateway/server/Session.hpp"
+
+#include "gateway/protocol/OpenAiWire.hpp"
+
+#include <sys/socket.h>
+
+namespace hgw::server {
+namespace {
+
+using namespace std::chrono_literals;
+
+Response error_response(unsigned status, std::string_view message, std::string_view type,
+                        std::string_view code, unsigned version) {
+  Response res{static_cast<http::status>(status), version};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::connection, "close");
+  res.body() = protocol::error_body(message, type, code);
+  res.keep_alive(false);
+  res.prepare_payload();
+  return res;
+}
+
+// Cancels the reads on a socket when a client is too slow, leaving the socket
+// open so that the 408 can still be written.
+class SlowClientTimer {
+ public:
+  SlowClientTimer(tcp::socket& socket, std::uint32_t timeout_ms)
+      : state_(std::make_shared<State>(socket.get_executor())) {
+    state_->timer.expires_after(std::chrono::milliseconds(timeout_ms));
+    state_->timer.async_wait([state = state_, &socket](error_code ec) {
+      if (ec) return;
+      state->fired = true;
+      error_code ignored;
+      socket.cancel(ignored);
+    });
+  }
+  ~SlowClientTimer() { cancel(); }
+  bool fired() const { return state_->fired; }
+  void cancel() { state_->timer.cancel(); }
+
+ private:
+  struct State {
+    explicit State(net::any_io_executor ex) : timer(ex) {}
+    net::steady_timer timer;
+    bool fired = false;
+  };
+  std::shared_ptr<State> state_;
+};
+
+template <class Stream>
+beast::tcp_stream& lowest(Stream& s) {
+  return beast::get_lowest_layer(s);
+}
+
+template <class Stream>
+class Session final : public ClientChannel {
+ public:
+  Session(Stream& stream, std::shared_ptr<const SessionEnv> env)
+      : stream_(stream), env_(std::move(env)) {}
+
+  awaitable<void> run() {
+    const auto& limits = env_->limits;
+    for (bool first = true;; first = false) {
+      if (!first && !co_await wait_for_next_request()) break;
+      if (env_->draining->load() && !first) break;
+
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(limits.max_header_bytes);
+      parser.body_limit(limits.max_body_bytes);
+      // Our own timer, not the stream's expiry: a stream that expires closes
+      // the socket, and a slow client must still receive its 408.
+      SlowClientTimer head_timer(lowest(stream_).socket(), limits.header_timeout_ms);
+      auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_nothrow);
+      if (hec && head_timer.fired()) hec = beast::error::timeout;
+      head_timer.cancel();
+      if (hec) {
+        co_await answer_read_error(hec, parser.got_some() || buffer_.size() > 0 || hn > 0, true);
+        break;
+      }
+      const auto received_at = Clock::now();
+      auto& head = parser.get();
+      version_ = head.version();
+      if (head.count(http::field::content_length) && head.count(http::field::transfer_encoding)) {
+        // Request smuggling guard (RFC 9112 §6.3): never guess which one counts.
+        co_await send(error_response(400, "request has both Content-Length and Transfer-Encoding",
+                                     "invalid_request_error", "bad_request", version_));
+        break;
+      }
+      if (auto len = parser.content_length(); len && *len > limits.max_body_bytes) {
+        co_await send(error_response(
+            413,
+            "request body of " + std::to_string(*len) + " bytes exceeds the limit of " +
+                std::to_string(limits.max_body_bytes) + " bytes (server.limits.max_body_bytes)",
+            "invalid_request_error", "request_too_large", version_));
+        break;
+      }
+      if (beast::iequals(head[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, version_};
+        auto [cec, cn] = co_await http::async_write(stream_, cont, use_nothrow);
+        if (cec) break;
+      }
+      SlowClientTimer body_timer(lowest(stream_).socket(), limits.header_timeout_ms);
+      auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_nothrow);
+      if (bec && body_timer.fired()) bec = beast::error::timeout;
+      body_timer.cancel();
+      if (bec) {
+        co_await answer_read_error(bec, true, false);
+        break;
+      }
+      Request request = parser.release();
+      keep_alive_ = request.keep_alive();
+      co_await env_->handler->handle(request, received_at, *this);
+      if (broken_ || !keep_alive_ || env_->draining->load()) break;
+    }
+    co_await close();
+  }
+
+  // ---- ClientChannel ----------------------------------------------------
+  awaitable<bool> send(Response response) override {
+    if (broken_) co_return false;
+    if (!keep_alive_ || env_->draining->load()) response.keep_alive(false);
+    if (!response.keep_alive()) keep_alive_ = false;
+    response.prepare_payload();
+    // Slow readers must not hold a session forever.
+    lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
+    auto [ec, n] = co_await http::async_write(stream_, response, use_nothrow);
+    lowest(stream_).expires_never();
+    if (ec) broken_ = true;
+    co_return !broken_;
+  }
+
+  awaitable<bool> start_stream(http::response<http::empty_body> head) override {
+    if (broken_) co_return false;
+    if (!keep_alive_ || env_->draining->load()) head.keep_alive(false);
+    if (!head.keep_alive()) keep_alive_ = false;
+    head.chunked(true);
+    http::response_serializer<http::empty_body> sr{head};
+    lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
+    auto [ec, n] = co_await http::async_write_header(stream_, sr, use_nothrow);
+    lowest(stream_).expires_never();
+    if (ec) broken_ = true;
+    co_return !broken_;
+  }
+
+  awaitable<bool> send_chunk(std::string_view data) override {
+    if (broken_) co_return false;
+    if (data.empty()) co_return true;  // an empty chunk would end the body
+    lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
+    auto [ec, n] =
+        co_await net::async_write(stream_, http::make_chunk(net::const_buffer(data.data(), data.size())), use_nothrow);
+    lowest(stream_).expires_never();
+    if (ec) broken_ = true;
+    co_return !broken_;
+  }
+
+  awaitable<bool> finish_stream() override {
+    if (broken_) co_return false;
+    lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
+    auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), use_nothrow);
+    lowest(stream_).expires_never();
+    if (ec) broken_ = true;
+    co_return !broken_;
+  }
+
+  awaitable<void> wait_closed() override {
+    auto& sock = lowest(stream_).socket();
+    for (;;) {
+      auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, use_nothrow);
+      if (ec) co_return;  // cancelled: the request finished first
+      char probe[1];
+      const ssize_t n = ::recv(sock.native_handle(), probe, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        broken_ = true;  // peer closed or reset
+        co_return;
+      }
+      if (n > 0) {
+        // The client sent more bytes (a pipelined request): it is still there.
+        // Stop watching; the bytes stay in the socket for the next read.
+        net::steady_timer park(sock.get_executor());
+        park.expires_at(Clock::time_point::max());
+        co_await park.async_wait(use_nothrow);
+        co_return;
+      }
+    }
+  }
+
+  std::string remote() const override {
+    error_code ec;
+    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+ private:
+  // Between requests: wait for the first byte of the next one, at most the
+  // idle timeout. Returns false when the connection should close.
+  awaitable<bool> wait_for_next_request() {
+    if (buffer_.size() > 0) co_return true;
+    auto& sock = lowest(stream_).socket();
+    net::steady_timer timer(sock.get_executor());
+    timer.expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
+    bool ready = false, fired = false;
+    // Whichever completes first cancels the other.
+    timer.async_wait([&](error_code ec) {
+      if (!ec) {
+        fired = true;
+        error_code ignored;
+        sock.cancel(ignored);
+      }
+    });
+    auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, use_nothrow);
+    ready = !ec && !fired;
+    timer.cancel();
+    // Let the timer handler run before `timer` goes out of scope.
+    co_await net::post(sock.get_executor(), net::use_awaitable);
+    co_return ready;
+  }
+
+  awaitable<void> answer_read_error(const error_code& ec, bool got_bytes, bool in_header) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == net::error::operation_aborted)
+      co_return;
+    if (ec == beast::error::timeout) {
+      if (got_bytes)
+        co_await send(error_response(408,
+                                     in_header ? "request head not complete within server.limits.header_timeout_ms"
+                                               : "request body not complete within server.limits.header_timeout_ms",
+                                     "invalid_request_error", "request_timeout", version_));
+      co_return;
+    }
+    if (ec == http::error::header_limit) {
+      co_await send(error_response(431,
+                                   "request headers exceed " + std::to_string(env_->limits.max_header_bytes) +
+                                       " bytes (server.limits.max_header_bytes)",
+                                   "invalid_request_error", "headers_too_large", version_));
+      co_return;
+    }
+    if (ec == http::error::body_limit) {
+      co_await send(error_response(413,
+                                   "request body exceeds the limit of " +
+                                       std::to_string(env_->limits.max_body_bytes) +
+                                       " bytes (server.limits.max_body_bytes)",
+                                   "invalid_request_error", "request_too_large", version_));
+      co_return;
+    }
+    co_await send(error_response(400, "malformed HTTP request: " + ec.message(),
+                                 "invalid_request_error", "bad_request", version_));
+  }
+
+  awaitable<void> close();
+
+  Stream& stream_;
+  std::shared_ptr<const SessionEnv> env_;
+  beast::flat_buffer buffer_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool broken_ = false;
+};
+
+template <>
+awaitable<void> Session<beast::tcp_stream>::close() {
+  error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.socket().close(ignored);
+  co_return;
+}
+
+template <>
+awaitable<void> Session<beast::ssl_stream<beast::tcp_stream>>::close() {
+  if (!broken_) {
+    lowest(stream_).expires_after(1s);
+    co_await stream_.async_shutdown(use_nothrow);
+  }
+  error_code ignored;
+  lowest(stream_).socket().close(ignored);
+}
+
+struct ConnectionCount {
+  std::atomic<long>* counter;
+  ~ConnectionCount() {
+    if (counter) counter->fetch_sub(1);
+  }
+};
+
+}  // namespace
+
+awaitable<void> run_plain_session(tcp::socket socket, std::shared_ptr<const SessionEnv> env) {
+  ConnectionCount count{env->open_connections};
+  set_nodelay(socket);
+  beast::tcp_stream stream(std::move(socket));
+  Session<beast::tcp_stream> session(stream, env);
+  co_await session.run();
+}
+
+awaitable<void> run_tls_session(tcp::socket socket, ssl::context& tls,
+                                std::shared_ptr<const SessionEnv> env) {
+  ConnectionCount count{env->open_connections};
+  set_nodelay(socket);
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
+  beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(env->limits.header_timeout_ms));
+  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow);
+  if (ec) co_return;
+  Session<beast::ssl_stream<beast::tcp_stream>> session(stream, env);
+  co_await session.run();
+}
+
+awaitable<void> reject_connection(tcp::socket socket, unsigned status, std::string body) {
+  set_nodelay(socket);
+  beast::tcp_stream stream(std::move(socket));
+  Response res{static_cast<http::status>(status), 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::retry_after, "1");
+  res.keep_alive(false);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  stream.expires_after(std::chrono::seconds(2));
+  co_await http::async_write(stream, res, use_nothrow);
+  error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.socket().close(ignored);
+}
+
+}  // namespace hgw::server

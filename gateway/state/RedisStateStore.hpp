@@ -1,0 +1,54 @@
+// StateStore on Redis (hiredis), for several gateway replicas sharing budgets
+// and usage. Keys (under state.key_prefix, default "hybridgw:"):
+//   spend:<tenant>:<window>                 string, INCRBYFLOAT; TTL 3 days (day) / 62 days (month)
+//   usage:<hour>:<route>\x1f<backend>\x1f<tenant>   hash input/output/cached/requests/cost_usd; TTL 40 days
+//   usage:index                              sorted set of usage hash keys scored by hour
+// Each call is one pipelined round trip over one connection guarded by a mutex;
+// connect and command timeouts are 1 s; a broken connection is re-opened on the
+// next call. URL: redis://host[:port][/db] (no password in the URL: secrets stay
+// out of YAML).
+#pragma once
+
+#include <mutex>
+
+#include "gateway/state/StateStore.hpp"
+
+struct redisContext;
+
+namespace hgw::state {
+
+class RedisStateStore final : public StateStore {
+ public:
+  static std::unique_ptr<RedisStateStore> open(const std::string& url, const std::string& key_prefix,
+                                               std::string* error);
+  ~RedisStateStore() override;
+  RedisStateStore(const RedisStateStore&) = delete;
+  RedisStateStore& operator=(const RedisStateStore&) = delete;
+
+  void add_spend(const std::string& tenant, const std::string& day_key, const std::string& month_key,
+                 double usd) override;
+  double spend(const std::string& tenant, const std::string& window_key) override;
+  void record_usage(const UsageRecord&) override;
+  std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) override;
+  std::string last_error() const override;
+  const char* kind() const override { return "redis"; }
+
+  // Deletes every key under the prefix (tests).
+  void clear_all_for_tests();
+
+ private:
+  RedisStateStore() = default;
+  bool connect_locked(std::string* error);
+  bool ensure_locked();
+  void drop_locked(const char* what);
+
+  mutable std::mutex mu_;
+  redisContext* ctx_ = nullptr;
+  std::string host_ = "127.0.0.1";
+  int port_ = 6379;
+  int db_ = 0;
+  std::string prefix_;
+  std::string last_error_;
+};
+
+}  // namespace hgw::state

@@ -1,0 +1,60 @@
+// Shared, durable gateway state: tenant spend per budget window and hourly
+// usage counters for the cost report. Interface with three implementations
+// (Envoy style): SqliteStateStore (embedded default, WAL, survives restarts),
+// RedisStateStore (shared by several replicas), MemoryStateStore (tests).
+//
+// The API is synchronous and thread-safe (each implementation serialises on a
+// mutex). Calls are tiny (one prepared upsert / one pipelined round trip) and
+// are made at accounting time, after the response went out, or from the admin
+// listener, never while a client waits on a byte. Methods never throw: on a
+// storage error they log nothing themselves, keep the message in last_error()
+// and return 0 / empty (budget checks then fail open on that request).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/config/Config.hpp"
+#include "policies/cost/CostReport.hpp"
+
+namespace hgw::state {
+
+struct UsageRecord {
+  std::string route, backend, tenant;
+  std::uint64_t input = 0, output = 0, cached = 0;
+  double cost_usd = 0;
+  std::chrono::system_clock::time_point at{};
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  // Adds usd to the tenant's spend in both windows (keys from cost::day_key /
+  // cost::month_key: "2026-11-30", "2026-11").
+  virtual void add_spend(const std::string& tenant, const std::string& day_key, const std::string& month_key,
+                         double usd) = 0;
+  // Spend of a tenant in one window (a day key or a month key); 0 if none.
+  virtual double spend(const std::string& tenant, const std::string& window_key) = 0;
+  // Aggregated per (route, backend, tenant, UTC hour of `at`); one request each call.
+  virtual void record_usage(const UsageRecord&) = 0;
+  // Per (route, backend), summed over tenants, for hour buckets starting at or
+  // after the hour that contains `since`.
+  using UsageRow = cost::UsageRow;  // route, backend, input, output, cached, requests, cost_usd, peak_tokens_per_hour
+  virtual std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) = 0;
+  // Last storage error ("" if none).
+  virtual std::string last_error() const = 0;
+  virtual const char* kind() const = 0;   // "sqlite" | "redis" | "memory"
+};
+
+// state.store: sqlite (file at state.path, created with its directory if
+// absent), redis (state.redis_url, keys under state.key_prefix) or memory.
+// Returns nullptr with *error set on failure; never throws.
+std::unique_ptr<StateStore> open_state_store(const config::StateConfig&, std::string* error);
+
+// Start of the UTC hour containing t, in seconds since the epoch.
+std::int64_t hour_bucket(std::chrono::system_clock::time_point t);
+
+}  // namespace hgw::state

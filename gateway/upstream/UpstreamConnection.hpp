@@ -1,0 +1,44 @@
+// One keep-alive connection to a backend, plain TCP or TLS. Owned by a
+// BackendPool while idle and by one Exchange while in use.
+#pragma once
+
+#include "gateway/Asio.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace hgw::upstream {
+
+class UpstreamConnection {
+ public:
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+  UpstreamConnection(net::any_io_executor ex, ssl::context* tls_context);
+
+  bool is_tls() const { return tls_.has_value(); }
+  beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  TlsStream* tls() { return tls_ ? &*tls_ : nullptr; }
+  beast::flat_buffer& buffer() { return buffer_; }
+
+  // Connects (and handshakes, verifying the peer and host name) within timeout.
+  // Returns an error code; on timeout it is beast::error::timeout.
+  awaitable<error_code> connect(const std::string& host, const std::string& port,
+                                Clock::duration timeout, bool* timed_out_in_tls);
+
+  // A pooled connection the peer has closed (or that holds unexpected bytes)
+  // must not carry a request.
+  bool looks_alive();
+
+  void close();
+
+  Clock::time_point idle_since{};
+  int requests_served = 0;
+
+ private:
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<TlsStream> tls_;
+  beast::flat_buffer buffer_;
+};
+
+}  // namespace hgw::upstream
