@@ -171,6 +171,16 @@ awaitable<void> ProxyHandler::handle(server::Request& request, Clock::time_point
     if (call.path != "/healthz") finish(call);  // health probes are not traffic
     co_return;
   }
+  const auto max_inflight = call.config().server.limits.max_inflight;
+  if (max_inflight > 0 && services_.inflight_requests.load() > static_cast<long>(max_inflight)) {
+    // Overload answers fast instead of queueing without bound.
+    co_await reply_error(call, 503,
+                         "the gateway is at its limit of " + std::to_string(max_inflight) +
+                             " requests in flight (server.limits.max_inflight); retry shortly",
+                         "service_unavailable", "gateway_overloaded", 1);
+    finish(call);
+    co_return;
+  }
   co_await proxy(call);
   finish(call);
 }
