@@ -56,6 +56,9 @@ struct Call {
   Clock::duration upstream_time{};
   bool stream = false;
   bool downgraded = false;
+  // POST /v1/messages: the client speaks Anthropic; internally the request is
+  // an OpenAI chat request, translated back on the way out.
+  bool client_anthropic = false;
 
   const config::Config& config() const { return snap->config(); }
 };
@@ -66,6 +69,7 @@ struct AttemptResult {
   unsigned upstream_status = 0;
   std::string upstream_body;               // an upstream error reply, passed on as is when final
   std::string upstream_content_type;
+  bool upstream_anthropic = false;          // upstream_body is in Anthropic's error format
   std::optional<std::chrono::milliseconds> retry_after;
   std::string detail;                      // for the error message a person reads
 };

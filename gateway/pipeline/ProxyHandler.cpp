@@ -4,6 +4,7 @@
 #include "gateway/pipeline/Call.hpp"
 #include "gateway/pipeline/Planning.hpp"
 #include "gateway/pipeline/RequestId.hpp"
+#include "gateway/protocol/AnthropicTranslate.hpp"
 #include "gateway/protocol/StreamTransformer.hpp"
 #include "gateway/protocol/UpstreamRequest.hpp"
 #include "policies/cost/ApiKey.hpp"
@@ -49,6 +50,7 @@ std::optional<policy::Endpoint> endpoint_of(std::string_view path) {
   if (path == "/v1/chat/completions") return policy::Endpoint::chat;
   if (path == "/v1/completions") return policy::Endpoint::completions;
   if (path == "/v1/embeddings") return policy::Endpoint::embeddings;
+  if (path == "/v1/messages") return policy::Endpoint::messages;
   return std::nullopt;
 }
 
@@ -111,7 +113,11 @@ awaitable<void> ProxyHandler::reply_error(Call& call, unsigned status, std::stri
                                           std::uint32_t retry_after_s) {
   call.status = status;
   call.outcome = std::string(code.empty() ? type : code);
-  auto res = json_response(call, status, protocol::error_body(message, type, code));
+  auto res = json_response(call, status,
+                           call.client_anthropic
+                               ? protocol::anthropic::anthropic_error_body(
+                                     protocol::anthropic::error_type_for_status(static_cast<int>(status)), message)
+                               : protocol::error_body(message, type, code));
   if (retry_after_s > 0) res.set(http::field::retry_after, std::to_string(retry_after_s));
   co_await call.channel.send(std::move(res));
 }
@@ -152,7 +158,7 @@ std::optional<server::Response> answer_locally(Call& call) {
   return local_error(call, 404,
                      "unknown path " + call.path +
                          "; this gateway serves POST /v1/chat/completions, /v1/completions, "
-                         "/v1/embeddings and GET /v1/models",
+                         "/v1/embeddings, /v1/messages and GET /v1/models",
                      "unknown_url");
 }
 
@@ -226,6 +232,21 @@ awaitable<void> ProxyHandler::proxy(Call& call) {
     co_return;
   }
 
+  if (call.endpoint == policy::Endpoint::messages) {
+    // An Anthropic client: the pipeline works on the equivalent OpenAI chat
+    // request, and the answer is translated back.
+    call.client_anthropic = true;
+    const auto* s = body.if_contains("stream");
+    auto t = protocol::anthropic::messages_request_to_chat(body, std::string_view(model->as_string()),
+                                                           s && s->is_bool() && s->as_bool());
+    if (!t.error.empty()) {
+      co_await reply_error(call, 400, t.error, "invalid_request_error", "invalid_request");
+      co_return;
+    }
+    call.endpoint = policy::Endpoint::chat;
+    call.body = std::move(t.body);
+  }
+
   // 3. Route, features, compliance, budget and plan: the same code as explain.
   PlanningRequest planning;
   planning.endpoint = call.endpoint;
@@ -248,7 +269,8 @@ awaitable<void> ProxyHandler::proxy(Call& call) {
   call.route_index = call.snap->route_index(call.route);
   call.features = std::move(planned.features);
   call.stream = call.features.stream;
-  call.client_wants_usage = protocol::client_wants_stream_usage(body);
+  // Anthropic streams always report usage, so its translator needs the chunk.
+  call.client_wants_usage = call.client_anthropic || protocol::client_wants_stream_usage(call.body.as_object());
   call.decision = std::move(planned.decision);
   call.downgraded = call.decision.downgraded;
   call.redacted_body = std::move(planned.redacted_body);
@@ -320,6 +342,8 @@ awaitable<void> ProxyHandler::run_attempts(Call& call) {
     if (context_failed_on >= 0 &&
         !failover::larger_context(cfg.backends[context_failed_on], cfg.backends[b]))
       continue;  // the same prompt would not fit here either
+    if (cfg.backends[b].protocol == config::Protocol::anthropic && call.endpoint != policy::Endpoint::chat)
+      continue;  // the Messages API has no completions or embeddings
     int attempts_here = 0;
     bool counted_request = false;
     for (;;) {
@@ -406,12 +430,18 @@ awaitable<void> ProxyHandler::run_attempts(Call& call) {
       co_return;
     }
   }
-  if (have_last) co_await reply_upstream_failure(call, last);
-  else
+  if (have_last)
+    co_await reply_upstream_failure(call, last);
+  else if (context_failed_on >= 0)
     co_await reply_error(call, 400,
                          "no target of route " + route.name +
                              " has a larger context window than the one that rejected the prompt",
                          "invalid_request_error", "context_length_exceeded");
+  else
+    co_await reply_error(call, 400,
+                         "no target of route " + route.name + " serves " + call.path +
+                             " (Anthropic backends serve chat completions only)",
+                         "invalid_request_error", "unsupported_endpoint");
 }
 
 awaitable<bool> ProxyHandler::wait_for_slot(Call& call, int backend, Clock::time_point deadline) {
@@ -448,9 +478,20 @@ awaitable<void> ProxyHandler::attempt(Call& call, int b, Clock::time_point deadl
   auto& state = call.snap->backend(b);
   const bool remote = backend.locality == config::Locality::remote;
   const json::value& body = (remote && call.redacted_body) ? *call.redacted_body : call.body;
+  json::object translated;
+  if (backend.protocol == config::Protocol::anthropic) {
+    auto t = protocol::anthropic::chat_request_to_messages(body.as_object(), backend.model, call.stream);
+    if (!t.error.empty()) {
+      r.outcome = Outcome::bad_request;
+      r.detail = "cannot send this request to " + backend.name + " (Anthropic Messages API): " + t.error;
+      co_return;
+    }
+    translated = std::move(t.body);
+  }
   auto upstream_request = protocol::make_upstream_request(
-      backend, state.api_key, call.endpoint, body.as_object(), call.stream, call.request_id,
-      call.request[http::field::accept]);
+      backend, state.api_key, call.endpoint,
+      backend.protocol == config::Protocol::anthropic ? translated : body.as_object(), call.stream,
+      call.request_id, call.request[http::field::accept]);
 
   auto pool = pools_.pool(call.snap->generation(), b, backend, state.tls.get());
   const auto attempt_deadline =
@@ -489,6 +530,7 @@ awaitable<void> ProxyHandler::exchange(Call& call, int b, upstream::Exchange& ex
     r.upstream_status = status;
     r.upstream_body = std::move(body);
     r.upstream_content_type = std::string(ex.head()[http::field::content_type]);
+    r.upstream_anthropic = call.config().backends[b].protocol == config::Protocol::anthropic;
     r.retry_after = failover::parse_retry_after(ex.head()[http::field::retry_after],
                                                 ex.head()["retry-after-ms"],
                                                 std::chrono::system_clock::now());
@@ -507,10 +549,35 @@ awaitable<void> ProxyHandler::exchange(Call& call, int b, upstream::Exchange& ex
 
 awaitable<void> ProxyHandler::relay_stream(Call& call, int b, upstream::Exchange& ex, AttemptResult& r) {
   auto& metrics = call.snap->metrics();
+  const auto& backend = call.config().backends[b];
   auto filter = make_answer_filter(call);
   protocol::StreamTransformer transformer(call.client_wants_usage, filter.get());
-  std::string in, out;
+  // Protocol adapters on either side of the OpenAI-format transformer.
+  std::optional<protocol::anthropic::MessagesStreamToChat> from_anthropic;
+  protocol::SseParser upstream_events;
+  if (backend.protocol == config::Protocol::anthropic) from_anthropic.emplace(call.request_id);
+  std::optional<protocol::anthropic::ChatStreamToMessages> to_anthropic;
+  protocol::SseParser client_events;
+  if (call.client_anthropic) to_anthropic.emplace(std::string(call.body.as_object().at("model").as_string()));
+
+  std::string in, openai_in, out, client_out;
+  std::vector<protocol::SseEvent> events;
+  std::vector<std::string> payloads;
   bool committed = false;
+  std::string adapter_error;
+
+  // OpenAI-format client bytes → what this client speaks.
+  auto to_client = [&](std::string& openai_bytes) -> std::string& {
+    if (!to_anthropic) return openai_bytes;
+    client_out.clear();
+    events.clear();
+    client_events.feed(openai_bytes, events);
+    for (const auto& e : events)
+      if (!to_anthropic->feed(e.data, client_out) && adapter_error.empty())
+        adapter_error = to_anthropic->error_message();
+    openai_bytes.clear();
+    return client_out;
+  };
 
   // After bytes reached the client there is no retry: the stream ends with an
   // SSE error event and no [DONE], and the request counts as failed.
@@ -520,16 +587,31 @@ awaitable<void> ProxyHandler::relay_stream(Call& call, int b, upstream::Exchange
     call.status = 200;
     call.outcome = std::string("stream_error:") + failover::to_string(outcome);
     metrics.stream_errors(call.route_index, b, failover::to_string(outcome)).Increment();
-    json::object err{{"message", message}, {"type", "upstream_error"}, {"code", "stream_interrupted"}};
-    out += protocol::format_sse(json::serialize(json::object{{"error", err}}), "error");
-    if (co_await call.channel.send_chunk(out)) co_await call.channel.finish_stream();
+    std::string tail = to_client(out);
+    if (call.client_anthropic) {
+      tail += protocol::format_sse(protocol::anthropic::anthropic_error_body("api_error", message), "error");
+    } else {
+      json::object err{{"message", message}, {"type", "upstream_error"}, {"code", "stream_interrupted"}};
+      tail += protocol::format_sse(json::serialize(json::object{{"error", err}}), "error");
+    }
+    if (co_await call.channel.send_chunk(tail)) co_await call.channel.finish_stream();
     ex.abort();
+  };
+
+  auto start_client_stream = [&]() -> awaitable<bool> {
+    http::response<http::empty_body> head{http::status::ok, call.request.version()};
+    head.set(http::field::content_type, "text/event-stream");
+    head.set(http::field::cache_control, "no-cache");
+    set_gateway_headers(head, call);
+    if (!co_await call.channel.start_stream(std::move(head))) co_return false;
+    committed = true;
+    call.status = 200;
+    co_return true;
   };
 
   for (;;) {
     in.clear();
-    const bool waiting_first = !committed;
-    const auto failure = co_await ex.read_some(in, waiting_first);
+    const auto failure = co_await ex.read_some(in, !committed);
     if (failure != upstream::TransportFailure::none) {
       if (failure == upstream::TransportFailure::cancelled) {
         r.outcome = Outcome::cancelled;
@@ -539,52 +621,55 @@ awaitable<void> ProxyHandler::relay_stream(Call& call, int b, upstream::Exchange
       const Outcome o = outcome_of(failure);
       if (!committed) {
         r.outcome = o;
-        r.detail = "backend " + call.config().backends[b].name + " stream failed before the first event: " +
-                   upstream::to_string(failure);
+        r.detail = "backend " + backend.name + " stream failed before the first event: " + upstream::to_string(failure);
         co_return;
       }
       co_await break_stream(o, std::string("upstream stream failed: ") + upstream::to_string(failure));
       break;
     }
-    const auto state = transformer.feed(in, out);
+    // Anthropic upstream: its events become OpenAI chunks first.
+    std::string_view openai_bytes = in;
+    bool anthropic_failed = false;
+    if (from_anthropic) {
+      openai_in.clear();
+      events.clear();
+      payloads.clear();
+      if (!upstream_events.feed(in, events)) anthropic_failed = true;
+      for (const auto& e : events)
+        if (!from_anthropic->feed(e, payloads)) anthropic_failed = true;
+      for (const auto& p : payloads) openai_in += protocol::format_sse(p);
+      openai_bytes = openai_in;
+    }
+    auto state = anthropic_failed ? (from_anthropic->is_upstream_error() ? protocol::StreamTransformer::State::upstream_error
+                                                                          : protocol::StreamTransformer::State::malformed)
+                                  : transformer.feed(openai_bytes, out);
     if (state != protocol::StreamTransformer::State::ok) {
+      const std::string message = anthropic_failed ? from_anthropic->error_message() : transformer.error_message();
       const Outcome o = state == protocol::StreamTransformer::State::upstream_error ? Outcome::http_5xx
                         : state == protocol::StreamTransformer::State::stopped      ? Outcome::content_policy
                                                                                      : Outcome::malformed;
       if (!committed && state != protocol::StreamTransformer::State::stopped) {
         r.outcome = o;
-        r.detail = transformer.error_message();
+        r.detail = message;
         co_return;
       }
-      if (!committed) {
-        http::response<http::empty_body> head{http::status::ok, call.request.version()};
-        head.set(http::field::content_type, "text/event-stream");
-        set_gateway_headers(head, call);
-        if (!co_await call.channel.start_stream(std::move(head))) {
-          r.outcome = Outcome::cancelled;
-          co_return;
-        }
-        committed = true;
-      }
-      co_await break_stream(o, transformer.error_message());
-      break;
-    }
-    if (!committed && transformer.events() > 0) {
-      http::response<http::empty_body> head{http::status::ok, call.request.version()};
-      head.set(http::field::content_type, "text/event-stream");
-      head.set(http::field::cache_control, "no-cache");
-      set_gateway_headers(head, call);
-      if (!co_await call.channel.start_stream(std::move(head))) {
+      if (!committed && !co_await start_client_stream()) {
         r.outcome = Outcome::cancelled;
         co_return;
       }
-      committed = true;
-      call.status = 200;
+      co_await break_stream(o, message);
+      break;
+    }
+    if (!committed && transformer.events() > 0) {
+      if (!co_await start_client_stream()) {
+        r.outcome = Outcome::cancelled;
+        co_return;
+      }
       call.ttft_s = seconds(Clock::now() - call.received_at);
       call.snap->backend(b).ttft.observe(call.ttft_s);
     }
     if (committed && !out.empty()) {
-      if (!co_await call.channel.send_chunk(out)) {
+      if (!co_await call.channel.send_chunk(to_client(out))) {
         r.outcome = Outcome::cancelled;
         r.bytes_sent = true;
         ex.abort();
@@ -595,27 +680,28 @@ awaitable<void> ProxyHandler::relay_stream(Call& call, int b, upstream::Exchange
     if (ex.done()) {
       if (!committed) {
         r.outcome = Outcome::malformed;
-        r.detail = "backend " + call.config().backends[b].name + " ended the stream without any event";
+        r.detail = "backend " + backend.name + " ended the stream without any event";
         co_return;
       }
-      if (transformer.done_seen()) {
-        co_await call.channel.finish_stream();
-      } else if (transformer.finish_seen() && !transformer.has_partial()) {
-        // Ended cleanly after the last choice finished, only [DONE] missing:
-        // the answer is complete; end it the way clients expect.
-        if (co_await call.channel.send_chunk(protocol::format_sse("[DONE]")))
-          co_await call.channel.finish_stream();
+      const bool complete = from_anthropic ? from_anthropic->finished() : transformer.done_seen();
+      if (complete || (transformer.finish_seen() && !transformer.has_partial())) {
+        // Complete; when only [DONE] was missing (the last choice had
+        // finished), end it the way clients expect.
+        std::string done = transformer.done_seen() ? std::string() : protocol::format_sse("[DONE]");
+        std::string tail = to_client(done);
+        if (to_anthropic) tail += to_anthropic->finish();
+        if (tail.empty() || co_await call.channel.send_chunk(tail)) co_await call.channel.finish_stream();
       } else {
         co_await break_stream(Outcome::reset, "upstream stream ended before the answer was complete");
         break;
       }
       r.outcome = Outcome::success;
       r.bytes_sent = true;
-      call.status = 200;
       break;
     }
   }
   call.usage = transformer.usage();
+  if (!call.usage.known && from_anthropic) call.usage = from_anthropic->usage();
   if (!call.usage.known && transformer.content_chunks() > 0) {
     // A broken stream is charged for what it used: the prompt estimate and one
     // token per content chunk received.
@@ -626,20 +712,25 @@ awaitable<void> ProxyHandler::relay_stream(Call& call, int b, upstream::Exchange
 }
 
 awaitable<void> ProxyHandler::relay_whole(Call& call, int b, upstream::Exchange& ex, AttemptResult& r) {
+  const auto& backend = call.config().backends[b];
   std::string body;
   const auto failure = co_await ex.read_all(body, kMaxUpstreamBody);
   if (failure != upstream::TransportFailure::none) {
     r.outcome = outcome_of(failure);
-    r.detail = "backend " + call.config().backends[b].name + ": " + upstream::to_string(failure) +
-               " while reading the answer";
+    r.detail = "backend " + backend.name + ": " + upstream::to_string(failure) + " while reading the answer";
     co_return;
   }
   boost::system::error_code ec;
   json::value answer = json::parse(body, ec);
   if (ec || !answer.is_object()) {
     r.outcome = Outcome::malformed;
-    r.detail = "backend " + call.config().backends[b].name + " sent an answer that is not a JSON object";
+    r.detail = "backend " + backend.name + " sent an answer that is not a JSON object";
     co_return;
+  }
+  bool changed = false;
+  if (backend.protocol == config::Protocol::anthropic) {
+    answer = protocol::anthropic::messages_response_to_chat(answer.as_object());
+    changed = true;
   }
   auto& obj = answer.as_object();
   call.usage = protocol::read_usage(obj);
@@ -650,12 +741,16 @@ awaitable<void> ProxyHandler::relay_whole(Call& call, int b, upstream::Exchange&
       r.detail = "answer stopped by the output filter: " + filter->stop_reason();
       co_return;
     }
-    body = json::serialize(obj);
+    changed = true;
   }
-  call.cost_usd = call.usage.known
-                      ? cost::cost_usd(call.snap->backend(b).pricing,
-                                       {call.usage.input, call.usage.output, call.usage.cached})
-                      : 0.0;
+  if (call.client_anthropic) {
+    answer = protocol::anthropic::chat_response_to_messages(answer.as_object());
+    changed = true;
+  }
+  if (changed) body = json::serialize(answer);
+  call.cost_usd = call.usage.known ? cost::cost_usd(call.snap->backend(b).pricing,
+                                                    {call.usage.input, call.usage.output, call.usage.cached})
+                                   : 0.0;
   call.status = 200;
   auto res = json_response(call, 200, std::move(body));
   res.set("x-hybridgw-cost-usd", format_cost(call.cost_usd));
@@ -678,9 +773,18 @@ awaitable<void> ProxyHandler::reply_upstream_failure(Call& call, const AttemptRe
       if (last.upstream_status != 0) {
         call.status = last.upstream_status;
         call.outcome = failover::to_string(last.outcome);
-        auto res = json_response(call, last.upstream_status, last.upstream_body);
-        if (!last.upstream_content_type.empty())
-          res.set(http::field::content_type, last.upstream_content_type);
+        std::string body = last.upstream_body;
+        if (last.upstream_anthropic != call.client_anthropic) {
+          boost::system::error_code ec;
+          auto parsed = json::parse(body, ec);
+          if (!ec && parsed.is_object())
+            body = last.upstream_anthropic
+                       ? json::serialize(protocol::anthropic::error_to_openai(parsed.as_object()))
+                       : protocol::anthropic::openai_error_to_anthropic(parsed.as_object(),
+                                                                        static_cast<int>(last.upstream_status));
+        }
+        auto res = json_response(call, last.upstream_status, std::move(body));
+
         if (last.retry_after)
           res.set(http::field::retry_after,
                   std::to_string(std::max<long>(1, (last.retry_after->count() + 999) / 1000)));
@@ -706,6 +810,9 @@ awaitable<void> ProxyHandler::reply_upstream_failure(Call& call, const AttemptRe
       break;
     case Outcome::content_policy:
       co_await reply_error(call, 400, message, "invalid_request_error", "content_policy_violation");
+      break;
+    case Outcome::bad_request:  // could not be sent at all (e.g. not translatable)
+      co_await reply_error(call, 400, message, "invalid_request_error", "invalid_request");
       break;
     default:
       co_await reply_error(call, 502, "upstream failed: " + message, "upstream_error",

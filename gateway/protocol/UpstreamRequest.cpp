@@ -43,11 +43,19 @@ http::request<http::string_body> make_upstream_request(const config::BackendConf
   if (!api_key.empty()) {
     if (b.protocol == config::Protocol::azure_openai)
       req.set("api-key", api_key);
+    else if (b.protocol == config::Protocol::anthropic)
+      req.set("x-api-key", api_key);
     else
       req.set(http::field::authorization, "Bearer " + api_key);
   }
   req.keep_alive(true);
-  req.body() = upstream_body(body, b.model, stream);
+  if (b.protocol == config::Protocol::anthropic) {
+    // The body was translated to the Messages format already (model included).
+    req.set("anthropic-version", "2023-06-01");
+    req.body() = boost::json::serialize(body);
+  } else {
+    req.body() = upstream_body(body, b.model, stream);
+  }
   req.prepare_payload();
   return req;
 }

@@ -18,6 +18,9 @@ namespace hgw::protocol {
 // Azure "/openai/deployments/<deployment>/chat/completions?api-version=<v>".
 std::string upstream_target(const config::BackendConfig& backend, policy::Endpoint endpoint);
 
+// For anthropic backends `body` must already be a Messages request
+// (anthropic::chat_request_to_messages); for the others it is the OpenAI body,
+// whose model is rewritten and, for streams, asked for a usage chunk.
 http::request<http::string_body> make_upstream_request(const config::BackendConfig& backend,
                                                        const std::string& api_key,
                                                        policy::Endpoint endpoint,
