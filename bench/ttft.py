@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
-"""Time to first token through one HTTP path, measured with raw sockets.
+"""Time to first token through one or more HTTP paths, measured with raw sockets.
 
-Sends N streaming chat requests one after another over a single keep-alive
+Sends N streaming chat requests one after another over a keep-alive
 connection and, for each, measures the time from the first byte of the request
 being handed to the kernel until the first SSE `data:` line of the body has
 arrived (perf_counter_ns; loopback, so the client's own overhead is a few tens
 of microseconds and the same for every path). Each response is read to its end
 (chunked, Content-Length or close-delimited) before the next request goes out.
 
-usage: ttft.py HOST:PORT N [MODEL] [WARMUP]
-prints: one line of JSON: {"n":..., "errors":..., "p50_ms":..., "p90_ms":..., "p99_ms":..., "mean_ms":..., "min_ms":...}
+usage: ttft.py N MODEL WARMUP NAME=HOST:PORT [NAME=HOST:PORT ...]
+Several targets are measured interleaved (one request to each in turn, each on its
+own keep-alive connection), so that noise from other work on the machine hits all
+paths alike; the added TTFT of each target against the first one is also computed
+per turn (paired), which is more robust than a difference of percentiles.
+prints: one line of JSON: {NAME: {"n", "errors", "statuses", "p50_ms", "p90_ms", "p99_ms", "mean_ms", "min_ms",
+        "added_p50_ms", "added_p90_ms"}, ...}  (added_*: paired, against the first target)
 """
 import json
 import socket
@@ -122,46 +127,72 @@ def pct(sorted_vals, p):
     return sorted_vals[k]
 
 
+def stats(vals):
+    s = sorted(vals)
+    return {"p50_ms": pct(s, 50), "p90_ms": pct(s, 90), "p99_ms": pct(s, 99),
+            "mean_ms": (sum(s) / len(s)) if s else None, "min_ms": s[0] if s else None}
+
+
 def main():
-    hostport = sys.argv[1]
-    n = int(sys.argv[2])
-    model = sys.argv[3] if len(sys.argv) > 3 else "bench-model"
-    warmup = int(sys.argv[4]) if len(sys.argv) > 4 else 10
-    host, _, port = hostport.rpartition(":")
+    n = int(sys.argv[1])
+    model = sys.argv[2]
+    warmup = int(sys.argv[3])
+    targets = []
+    for arg in sys.argv[4:]:
+        name, _, hostport = arg.partition("=")
+        host, _, port = hostport.rpartition(":")
+        targets.append((name, hostport, Conn(host, int(port))))
     body = json.dumps({
         "model": model,
         "stream": True,
         "max_tokens": 64,
         "messages": [{"role": "user", "content": "Count from one to sixteen, one number per token."}],
     }).encode()
-    conn = Conn(host, int(port))
-    conn.connect()
-    samples, errors, statuses = [], 0, {}
+    res = {name: {"samples": [], "errors": 0, "statuses": {}} for name, _, _ in targets}
+    paired = {name: [] for name, _, _ in targets[1:]}
+    for _, _, conn in targets:
+        conn.connect()
     for i in range(warmup + n):
-        try:
-            status, ttft, ka = one_request(conn, hostport, body)
-        except (OSError, EOFError, ValueError) as e:
-            errors += 1
-            statuses[type(e).__name__] = statuses.get(type(e).__name__, 0) + 1
-            conn.connect()
-            continue
-        if i >= warmup:
-            statuses[str(status)] = statuses.get(str(status), 0) + 1
-            if status == 200 and ttft is not None:
-                samples.append(ttft / 1e6)
-            else:
-                errors += 1
-        if not ka:
-            conn.connect()
-    conn.close()
-    s = sorted(samples)
-    out = {
-        "n": len(s), "errors": errors, "statuses": statuses,
-        "p50_ms": pct(s, 50), "p90_ms": pct(s, 90), "p99_ms": pct(s, 99),
-        "mean_ms": (sum(s) / len(s)) if s else None, "min_ms": s[0] if s else None,
-    }
+        turn = {}
+        for name, hostport, conn in targets:
+            r = res[name]
+            try:
+                status, ttft, ka = one_request(conn, hostport, body)
+            except (OSError, EOFError, ValueError) as e:
+                if i >= warmup:
+                    r["errors"] += 1
+                    r["statuses"][type(e).__name__] = r["statuses"].get(type(e).__name__, 0) + 1
+                conn.connect()
+                continue
+            if i >= warmup:
+                r["statuses"][str(status)] = r["statuses"].get(str(status), 0) + 1
+                if status == 200 and ttft is not None:
+                    r["samples"].append(ttft / 1e6)
+                    turn[name] = ttft / 1e6
+                else:
+                    r["errors"] += 1
+            if not ka:
+                conn.connect()
+        base = targets[0][0]
+        if base in turn:
+            for name in paired:
+                if name in turn:
+                    paired[name].append(turn[name] - turn[base])
+    for _, _, conn in targets:
+        conn.close()
+    out = {}
+    ok = True
+    for name, _, _ in targets:
+        r = res[name]
+        d = {"n": len(r["samples"]), "errors": r["errors"], "statuses": r["statuses"], **stats(r["samples"])}
+        if name in paired:
+            ps = sorted(paired[name])
+            d["added_p50_ms"] = pct(ps, 50)
+            d["added_p90_ms"] = pct(ps, 90)
+        out[name] = d
+        ok = ok and d["n"] > 0 and d["errors"] == 0
     print(json.dumps(out))
-    sys.exit(0 if s and errors == 0 else 1)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

@@ -121,7 +121,13 @@ server::Response AdminHandler::respond(const server::Request& req) {
       tenant = target.substr(q + 7);
       tenant = tenant.substr(0, tenant.find('&'));
     }
-    auto result = pipeline::explain(*snap, req.body(), std::string(tenant), {});
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& field : req) {
+      const auto name = field.name_string();
+      if (name.size() > 10 && beast::iequals(name.substr(0, 10), "x-hybridgw") && !beast::iequals(name, "x-hybridgw-tenant"))
+        headers.emplace_back(std::string(name), std::string(field.value()));
+    }
+    auto result = pipeline::explain(*snap, req.body(), std::string(tenant), std::move(headers));
     return make(result.status, json::serialize(result.json));
   } else if (path == "/admin/cost-report" && get) {
     services_.accounting().flush();

@@ -19,6 +19,11 @@ struct Gateway::Worker {
   net::io_context ioc{1};  // one thread per io_context: no locking inside Asio
   std::unique_ptr<tcp::acceptor> acceptor;
   std::thread thread;
+  // Pooled upstream sockets belong to ioc: close them before it is destroyed
+  // (the handler itself must outlive ioc's pending coroutines).
+  ~Worker() {
+    if (handler) handler->close_upstreams();
+  }
 };
 
 namespace {

@@ -78,7 +78,7 @@ Args parse(int argc, char** argv) {
       }
     } else if (arg == "--version" || arg == "-V") a.command = "version";
     else if (arg == "--help" || arg == "-h") a.command = "help";
-    else if (!arg.empty() && arg[0] == '-') a.error = "unknown option " + arg + " (see --help)";
+    else if (arg.size() > 1 && arg[0] == '-') a.error = "unknown option " + arg + " (see --help)";
     else if (a.command.empty()) a.command = arg;
     else a.positional.push_back(arg);
   }

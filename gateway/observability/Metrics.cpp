@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <atomic>
 #include <sstream>
 
 namespace hgw::obs {
@@ -13,9 +14,8 @@ using prometheus::BuildHistogram;
 
 // Latency buckets from 1 ms to 5 min cover short calls and long generations;
 // the overhead histogram needs sub-millisecond resolution instead.
-const Histogram::BucketBoundaries kLatencyBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                  0.1,   0.25,   0.5,   1,    2.5,   5,
-                                                  10,    30,     60,    120,  300};
+const Histogram::BucketBoundaries kLatencyBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                  1,     2.5,    5,     10,   30,    60,   120, 300};
 const Histogram::BucketBoundaries kOverheadBuckets{0.00005, 0.0001, 0.00025, 0.0005, 0.001,
                                                    0.0025,  0.005,  0.01,    0.025,  0.1};
 const std::string kNone = "none";
@@ -45,25 +45,23 @@ Metrics::Metrics()
                         "Upstream attempts by backend and outcome")),
       failovers_total(in(BuildCounter(), *registry_, "hybridgw_failovers_total",
                          "Moves from one backend to another within a request")),
-      backend_healthy(in(BuildGauge(), *registry_, "hybridgw_backend_healthy",
-                         "1 when the backend is considered up")),
+      backend_healthy(
+          in(BuildGauge(), *registry_, "hybridgw_backend_healthy", "1 when the backend is considered up")),
       circuit_state(in(BuildGauge(), *registry_, "hybridgw_circuit_state",
                        "Circuit breaker state: 0 closed, 1 open, 2 half-open")),
       backend_inflight(in(BuildGauge(), *registry_, "hybridgw_backend_inflight",
                           "Requests currently in flight to the backend")),
-      budget_spent(in(BuildGauge(), *registry_, "hybridgw_budget_spent_usd",
-                      "Spend in the current budget window")),
-      budget_limit(in(BuildGauge(), *registry_, "hybridgw_budget_limit_usd",
-                      "Budget limit of the window")),
-      rate_limited_total(in(BuildCounter(), *registry_, "hybridgw_rate_limited_total",
-                            "Requests refused by a rate limit")),
+      budget_spent(
+          in(BuildGauge(), *registry_, "hybridgw_budget_spent_usd", "Spend in the current budget window")),
+      budget_limit(in(BuildGauge(), *registry_, "hybridgw_budget_limit_usd", "Budget limit of the window")),
+      rate_limited_total(
+          in(BuildCounter(), *registry_, "hybridgw_rate_limited_total", "Requests refused by a rate limit")),
       pii_detections_total(in(BuildCounter(), *registry_, "hybridgw_pii_detections_total",
                               "Sensitive-data detections by type and action")),
-      compliance_decisions_total(in(BuildCounter(), *registry_,
-                                    "hybridgw_compliance_decisions_total",
+      compliance_decisions_total(in(BuildCounter(), *registry_, "hybridgw_compliance_decisions_total",
                                     "Compliance rule evaluations by rule and outcome")),
-      config_reloads_total(in(BuildCounter(), *registry_, "hybridgw_config_reloads_total",
-                              "Configuration reloads by result")),
+      config_reloads_total(
+          in(BuildCounter(), *registry_, "hybridgw_config_reloads_total", "Configuration reloads by result")),
       stream_errors_total(in(BuildCounter(), *registry_, "hybridgw_stream_errors_total",
                              "Streams that broke after bytes reached the client")) {}
 
@@ -73,7 +71,36 @@ std::string Metrics::serialize() const {
   return out.str();
 }
 
-MetricHandles::MetricHandles(Metrics& metrics, const config::Config& config) : metrics_(metrics) {
+namespace {
+std::atomic<std::uint64_t> next_handles_id{1};
+
+struct SeriesKey {
+  std::uint64_t handles, a, b;
+  int tag;
+  bool operator==(const SeriesKey&) const = default;
+};
+struct SeriesKeyHash {
+  std::size_t operator()(const SeriesKey& k) const {
+    std::size_t h = k.handles * 0x9E3779B97F4A7C15ull;
+    h ^= k.a + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    h ^= k.b + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    return h ^ static_cast<std::size_t>(k.tag);
+  }
+};
+}  // namespace
+
+template <class Make>
+Counter& MetricHandles::per_thread(int tag, std::uint64_t a, std::uint64_t b, Make make) {
+  thread_local boost::unordered_flat_map<SeriesKey, Counter*, SeriesKeyHash> table;
+  const SeriesKey key{id_, a, b, tag};
+  if (auto it = table.find(key); it != table.end()) return *it->second;
+  Counter& series = make();
+  table.emplace(key, &series);
+  return series;
+}
+
+MetricHandles::MetricHandles(Metrics& metrics, const config::Config& config)
+    : metrics_(metrics), id_(next_handles_id.fetch_add(1)) {
   for (const auto& r : config.routes) routes_.push_back(r.name);
   for (const auto& b : config.backends) {
     backends_.push_back(b.name);
@@ -130,13 +157,17 @@ std::string num(long v) { return std::to_string(v); }
 }  // namespace
 
 Counter& MetricHandles::requests(int route, int backend, int tenant, unsigned code) {
-  return cached(counters_, key_of("req", num(route), num(backend), num(tenant), num(code)),
-                metrics_.requests_total,
-                {{"route", route_name(route)},
-                 {"backend", backend_name(backend)},
-                 {"locality", backend < 0 ? kNone : localities_[backend]},
-                 {"tenant", tenant_name(tenant)},
-                 {"code", std::to_string(code)}});
+  const auto a = (static_cast<std::uint64_t>(route + 1) << 32) | static_cast<std::uint32_t>(backend + 1);
+  const auto b = (static_cast<std::uint64_t>(tenant + 1) << 32) | code;
+  return per_thread(0, a, b, [&]() -> Counter& {
+    return cached(counters_, key_of("req", num(route), num(backend), num(tenant), num(code)),
+                  metrics_.requests_total,
+                  {{"route", route_name(route)},
+                   {"backend", backend_name(backend)},
+                   {"locality", backend < 0 ? kNone : localities_[backend]},
+                   {"tenant", tenant_name(tenant)},
+                   {"code", std::to_string(code)}});
+  });
 }
 
 Histogram& MetricHandles::duration(int route, int backend) {
@@ -149,30 +180,39 @@ Histogram& MetricHandles::overhead(int route) { return *overhead_[route + 1]; }
 
 Counter& MetricHandles::tokens(int route, int backend, int tenant, int kind) {
   static const char* kinds[] = {"input", "output", "cached"};
-  return cached(counters_, key_of("tok", num(route), num(backend), num(tenant), num(kind)),
-                metrics_.tokens_total,
-                {{"route", route_name(route)},
-                 {"backend", backend_name(backend)},
-                 {"tenant", tenant_name(tenant)},
-                 {"kind", kinds[kind]}});
+  const auto a = (static_cast<std::uint64_t>(route + 1) << 32) | static_cast<std::uint32_t>(backend + 1);
+  const auto b = (static_cast<std::uint64_t>(tenant + 1) << 32) | static_cast<std::uint32_t>(kind);
+  return per_thread(1, a, b, [&]() -> Counter& {
+    return cached(counters_, key_of("tok", num(route), num(backend), num(tenant), num(kind)),
+                  metrics_.tokens_total,
+                  {{"route", route_name(route)},
+                   {"backend", backend_name(backend)},
+                   {"tenant", tenant_name(tenant)},
+                   {"kind", kinds[kind]}});
+  });
 }
 
 Counter& MetricHandles::cost(int route, int backend, int tenant) {
-  return cached(counters_, key_of("cost", num(route), num(backend), num(tenant)),
-                metrics_.cost_usd_total,
-                {{"route", route_name(route)},
-                 {"backend", backend_name(backend)},
-                 {"tenant", tenant_name(tenant)}});
+  const auto a = (static_cast<std::uint64_t>(route + 1) << 32) | static_cast<std::uint32_t>(backend + 1);
+  return per_thread(2, a, static_cast<std::uint64_t>(tenant + 1), [&]() -> Counter& {
+    return cached(
+        counters_, key_of("cost", num(route), num(backend), num(tenant)), metrics_.cost_usd_total,
+        {{"route", route_name(route)}, {"backend", backend_name(backend)}, {"tenant", tenant_name(tenant)}});
+  });
 }
 
+// outcome is one of the static names of failover::to_string: its address
+// identifies it.
 Counter& MetricHandles::attempts(int backend, const char* outcome) {
-  return cached(counters_, key_of("att", num(backend), outcome), metrics_.attempts_total,
-                {{"backend", backend_name(backend)}, {"outcome", outcome}});
+  return per_thread(3, static_cast<std::uint64_t>(backend + 1), reinterpret_cast<std::uintptr_t>(outcome),
+                    [&]() -> Counter& {
+                      return cached(counters_, key_of("att", num(backend), outcome), metrics_.attempts_total,
+                                    {{"backend", backend_name(backend)}, {"outcome", outcome}});
+                    });
 }
 
 Counter& MetricHandles::failovers(int route, int from, int to, const char* reason) {
-  return cached(counters_, key_of("fo", num(route), num(from), num(to), reason),
-                metrics_.failovers_total,
+  return cached(counters_, key_of("fo", num(route), num(from), num(to), reason), metrics_.failovers_total,
                 {{"route", route_name(route)},
                  {"from", backend_name(from)},
                  {"to", backend_name(to)},
@@ -205,8 +245,7 @@ Gauge& MetricHandles::budget_limit(int tenant, const char* window) {
 }
 
 Counter& MetricHandles::stream_errors(int route, int backend, const char* reason) {
-  return cached(counters_, key_of("se", num(route), num(backend), reason),
-                metrics_.stream_errors_total,
+  return cached(counters_, key_of("se", num(route), num(backend), reason), metrics_.stream_errors_total,
                 {{"route", route_name(route)}, {"backend", backend_name(backend)}, {"reason", reason}});
 }
 

@@ -91,6 +91,12 @@ class MetricHandles {
   template <class T>
   T& cached(boost::unordered_flat_map<std::string, T*>& cache, const std::string& key,
             Family<T>& family, const prometheus::Labels& labels);
+  // The hot series (per request) are found again through a per-thread table
+  // keyed by integers: no string building and no lock after the first use.
+  template <class Make>
+  Counter& per_thread(int tag, std::uint64_t a, std::uint64_t b, Make make);
+
+  std::uint64_t id_;  // distinguishes the handles of successive configs
 
   Metrics& metrics_;
   std::vector<std::string> routes_, backends_, localities_, tenants_;

@@ -5,6 +5,10 @@ namespace hgw::pipeline {
 // Beyond this many unwritten records the oldest are dropped rather than
 // letting memory grow without bound while the store is unavailable.
 constexpr std::size_t kMaxPending = 100'000;
+// Records are written in batches: at least every kWriteInterval, sooner when
+// kWakeBatch are waiting.
+constexpr auto kWriteInterval = std::chrono::milliseconds(200);
+constexpr std::size_t kWakeBatch = 256;
 
 Accounting::Accounting(std::unique_ptr<state::StateStore> store) : store_(std::move(store)) {
   writer_ = std::thread([this] { writer_loop(); });
@@ -46,35 +50,43 @@ void Accounting::record(const state::UsageRecord& usage, const std::string& day_
     }
     if (queue_.size() >= kMaxPending) queue_.pop_front();
     queue_.push_back({usage, day_key, month_key});
+    // The writer wakes on its own every kWriteInterval; waking it per request
+    // would cost a futex call on the hot path.
+    if (queue_.size() < kWakeBatch) return;
   }
   wake_.notify_one();
 }
 
 void Accounting::flush() {
   std::unique_lock lock(mutex_);
+  flush_requested_ = true;
+  wake_.notify_one();
   drained_.wait(lock, [&] { return queue_.empty() && !writing_; });
 }
 
 void Accounting::writer_loop() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-    if (queue_.empty() && stop_) break;
-    std::deque<Pending> batch;
-    batch.swap(queue_);
-    writing_ = true;
-    lock.unlock();
-    for (const auto& p : batch) {
-      if (!store_) continue;
-      store_->record_usage(p.usage);
-      if (!p.usage.tenant.empty() && p.usage.cost_usd > 0)
-        store_->add_spend(p.usage.tenant, p.day_key, p.month_key, p.usage.cost_usd);
+    wake_.wait_for(lock, kWriteInterval,
+                   [&] { return stop_ || flush_requested_ || queue_.size() >= kWakeBatch; });
+    flush_requested_ = false;
+    if (!queue_.empty()) {
+      std::deque<Pending> batch;
+      batch.swap(queue_);
+      writing_ = true;
+      lock.unlock();
+      for (const auto& p : batch) {
+        if (!store_) continue;
+        store_->record_usage(p.usage);
+        if (!p.usage.tenant.empty() && p.usage.cost_usd > 0)
+          store_->add_spend(p.usage.tenant, p.day_key, p.month_key, p.usage.cost_usd);
+      }
+      lock.lock();
+      writing_ = false;
     }
-    lock.lock();
-    writing_ = false;
     if (queue_.empty()) drained_.notify_all();
+    if (stop_ && queue_.empty()) break;
   }
-  drained_.notify_all();
 }
 
 }  // namespace hgw::pipeline

@@ -49,6 +49,7 @@ class Accounting {
   };
   std::deque<Pending> queue_;
   bool writing_ = false;
+  bool flush_requested_ = false;
   bool stop_ = false;
   std::thread writer_;
 };

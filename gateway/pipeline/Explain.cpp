@@ -34,8 +34,8 @@ std::string table_of(const json::object& o, const routing::Decision& decision) {
   }
   if (auto* b = o.if_contains("budget")) out << "budget    " << json::serialize(*b) << "\n";
   out << decision.to_table();
-  if (auto* s = o.if_contains("status"); s && s->as_int64() != 0)
-    out << "result    " << s->as_int64() << " " << json::serialize(o.at("error_code")) << ": "
+  if (auto* s = o.if_contains("status"); s && s->to_number<std::int64_t>() != 0)
+    out << "result    " << s->to_number<std::int64_t>() << " " << json::serialize(o.at("error_code")) << ": "
         << json::serialize(o.at("error_message")) << "\n";
   return out.str();
 }

@@ -75,13 +75,8 @@ Planned plan_request(const Snapshot& snap, PlanningRequest& request) {
   // Budget, with this request's estimated cost on its cheapest target.
   const auto* tenant = request.tenant;
   if (tenant && request.spent && (tenant->budget.daily_usd || tenant->budget.monthly_usd)) {
-    double estimate = -1;
-    for (const auto& t : p.route->targets) {
-      const int i = cfg.backend_index(t.backend);
-      const double e = cost::estimate_cost_usd(snap.backend(i).pricing, p.features.estimated_prompt_tokens,
-                                               p.features.max_tokens);
-      if (estimate < 0 || e < estimate) estimate = e;
-    }
+    // The request may go to any target of the rule it matches: charge the dearest.
+    const double estimate = routing::max_estimated_cost_usd(cfg, *p.route, tenant, p.features);
     p.budget_spent_today = request.spent(tenant->name, cost::day_key(request.now));
     p.budget_spent_month = request.spent(tenant->name, cost::month_key(request.now));
     p.budget = cost::check_budget(tenant->budget, p.budget_spent_today, p.budget_spent_month,
@@ -108,6 +103,8 @@ Planned plan_request(const Snapshot& snap, PlanningRequest& request) {
                                   : "invalid_request_error";
     fail(p, static_cast<unsigned>(s), type, p.decision.error_code, p.decision.error_message);
     p.retry_after_s = p.decision.retry_after_s;
+    // Nothing usable now (health checks or open circuits): worth a retry soon.
+    if (s == 503 && p.retry_after_s == 0) p.retry_after_s = 1;
   }
   return p;
 }

@@ -11,7 +11,6 @@
 #include "policies/cost/Budget.hpp"
 #include "policies/failover/RetryPolicy.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include <cmath>
 #include <random>
@@ -20,7 +19,6 @@ namespace hgw::pipeline {
 
 namespace json = boost::json;
 using failover::Outcome;
-using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -92,7 +90,7 @@ void set_gateway_headers(Message& m, const Call& call) {
   m.set("x-request-id", call.request_id);
   if (call.route) m.set("x-hybridgw-route", call.route->name);
   if (call.backend >= 0) m.set("x-hybridgw-backend", call.config().backends[call.backend].name);
-  if (call.attempts > 0) m.set("x-hybridgw-attempts", std::to_string(call.attempts));
+  if (call.route) m.set("x-hybridgw-attempts", std::to_string(call.attempts));
   if (!call.decision.route.empty()) m.set("x-hybridgw-decision", call.decision.short_form());
   if (call.downgraded) m.set("x-hybridgw-downgraded", "budget");
 }
@@ -497,17 +495,14 @@ awaitable<void> ProxyHandler::attempt(Call& call, int b, Clock::time_point deadl
   const auto attempt_deadline =
       std::min(deadline, Clock::now() + std::chrono::milliseconds(backend.timeouts.total_ms));
   upstream::Exchange ex(std::move(pool), attempt_deadline);
+  // A client that leaves cancels the upstream call (its connection is not reused).
   bool client_gone = false;
-  auto watch = [&]() -> awaitable<void> {
-    co_await call.channel.wait_closed();
-    // Either the client left (cancel the upstream call and do not reuse its
-    // connection) or the watch was cancelled because the exchange finished.
-    if ((co_await net::this_coro::cancellation_state).cancelled() == net::cancellation_type::none) {
-      client_gone = true;
-      ex.abort();
-    }
-  };
-  co_await (exchange(call, b, ex, upstream_request, r) || watch());
+  auto watch = call.channel.watch_close([&client_gone, &ex] {
+    client_gone = true;
+    ex.abort();
+  });
+  co_await exchange(call, b, ex, upstream_request, r);
+  watch->active = false;
   if (client_gone) {
     r.outcome = Outcome::cancelled;
     ex.abort();
@@ -803,6 +798,7 @@ awaitable<void> ProxyHandler::reply_upstream_failure(Call& call, const AttemptRe
       co_await reply_error(call, 504, "upstream timed out: " + message, "upstream_error",
                            failover::to_string(last.outcome));
       break;
+    case Outcome::connect_error:  // nothing listens: compliant backends exist, none usable now
     case Outcome::circuit_open:
     case Outcome::queue_full:
       co_await reply_error(call, 503, "no backend available: " + message, "service_unavailable",
@@ -879,6 +875,32 @@ void ProxyHandler::finish(Call& call) {
   rec.cost_usd = call.cost_usd;
   if (!call.decision.route.empty()) rec.decision = call.decision.short_form();
   services_.access_log().write(rec);
+
+  // The compliance audit trail: every request that reached the compliance
+  // stage. Names, classes and counts only — never a detected value.
+  if (call.compliance) {
+    if (auto audit = services_.audit_log(); audit->enabled()) {
+      const auto& c = *call.compliance;
+      obs::AuditRecord a;
+      a.time = rec.time;
+      a.request_id = call.request_id;
+      a.tenant = rec.tenant;
+      a.data_class = c.data_class;
+      a.detected = c.detected;
+      a.rules_matched = c.rules_matched;
+      a.action = action_name(c.action);
+      if (call.backend >= 0) {
+        const auto& b = call.config().backends[call.backend];
+        a.backend = b.name;
+        a.backend_locality = config::to_string(b.locality);
+        a.backend_region = b.region;
+      }
+      a.attempts = call.attempts;
+      a.status = code;
+      a.outcome = call.outcome;
+      audit->write(a);
+    }
+  }
 }
 
 }  // namespace hgw::pipeline

@@ -20,6 +20,9 @@ class ProxyHandler final : public server::RequestHandler {
   awaitable<void> handle(server::Request& request, Clock::time_point received_at,
                          server::ClientChannel& channel) override;
 
+  // Closes the pooled upstream connections; call while their io_context lives.
+  void close_upstreams() { pools_.clear(); }
+
  private:
   awaitable<void> proxy(Call& call);
   awaitable<void> run_attempts(Call& call);

@@ -14,9 +14,23 @@ Services::Services(std::shared_ptr<const config::Config> config,
 
 Services::~Services() = default;
 
+namespace {
+bool same_audit_settings(const config::AuditLogConfig& a, const config::AuditLogConfig& b) {
+  return a.path == b.path && a.fsync == b.fsync && a.fsync_interval_ms == b.fsync_interval_ms &&
+         a.max_bytes == b.max_bytes && a.max_files == b.max_files;
+}
+}  // namespace
+
 void Services::install(std::shared_ptr<const config::Config> config) {
   std::lock_guard lock(install_mutex_);
+  // The audit log first: a path that cannot be opened keeps the old config.
+  auto audit = audit_log_.load();
+  if (!audit || !same_audit_settings(audit->config(), config->compliance.audit_log)) {
+    audit = std::make_shared<obs::AuditLog>(config->compliance.audit_log);
+    if (!audit->open_error().empty()) throw std::runtime_error(audit->open_error());
+  }
   auto next = std::make_shared<Snapshot>(std::move(config), metrics_, ++generation_);
+  audit_log_.store(std::move(audit));
   snapshot_.store(std::move(next));
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "gateway/observability/AccessLog.hpp"
+#include "gateway/observability/AuditLog.hpp"
 #include "gateway/observability/Metrics.hpp"
 #include "gateway/pipeline/Accounting.hpp"
 #include "gateway/pipeline/Snapshot.hpp"
@@ -12,10 +13,6 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-
-namespace hgw::compliance_log {
-class AuditLog;
-}
 
 namespace hgw::pipeline {
 
@@ -31,6 +28,9 @@ class Services {
 
   obs::Metrics& metrics() { return metrics_; }
   obs::AccessLog& access_log() { return *access_log_; }
+  // The compliance audit log (compliance.audit_log); replaced by install()
+  // when its settings change. Never null; disabled when the path is empty.
+  std::shared_ptr<obs::AuditLog> audit_log() const { return audit_log_.load(); }
   cost::RateLimiter& rate_limiter() { return rate_limiter_; }
   Accounting& accounting() { return accounting_; }
 
@@ -43,6 +43,7 @@ class Services {
   std::atomic<std::shared_ptr<Snapshot>> snapshot_;
   std::atomic<std::uint64_t> generation_{0};
   std::unique_ptr<obs::AccessLog> access_log_;
+  std::atomic<std::shared_ptr<obs::AuditLog>> audit_log_;
   cost::RateLimiter rate_limiter_;
   Accounting accounting_;
   std::mutex install_mutex_;

@@ -22,7 +22,7 @@ const json::object* obj(const json::object& o, std::string_view key) {
   return v ? v->if_object() : nullptr;
 }
 
-// An integer field, or nullopt when absent or not an integer.
+// Reads an integer field; false when absent or not an integer.
 bool integer(const json::object& o, std::string_view key, std::int64_t& out) {
   const json::value* v = o.if_contains(key);
   if (v && v->is_int64()) out = v->as_int64();

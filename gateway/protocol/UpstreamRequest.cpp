@@ -23,6 +23,8 @@ std::string upstream_target(const config::BackendConfig& b, policy::Endpoint end
     if (!b.api_version.empty()) t += "?api-version=" + b.api_version;
     return t;
   }
+  // The Messages API is the only endpoint of an Anthropic backend.
+  if (b.protocol == config::Protocol::anthropic) return b.base_path + "/messages";
   return b.base_path + endpoint_path(endpoint);
 }
 

@@ -5,6 +5,8 @@
 
 #include "gateway/Asio.hpp"
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -23,9 +25,16 @@ class ClientChannel {
   virtual awaitable<bool> send_chunk(std::string_view data) = 0;                 // one write
   virtual awaitable<bool> finish_stream() = 0;
 
-  // Completes when the client closes its side (or when cancelled): used to
-  // cancel the upstream call of a client that stopped waiting.
-  virtual awaitable<void> wait_closed() = 0;
+  // Calls on_close if the client closes its side while `active` is true: used
+  // to cancel the upstream call of a client that stopped waiting. A plain
+  // callback on the socket's read readiness, so that watching costs one queued
+  // wait operation per request. Set active to false before anything on_close
+  // refers to goes away.
+  struct CloseWatch {
+    bool active = true;
+    std::function<void()> on_close;
+  };
+  virtual std::shared_ptr<CloseWatch> watch_close(std::function<void()> on_close) = 0;
 
   // The peer's address, for logs.
   virtual std::string remote() const = 0;

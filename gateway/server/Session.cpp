@@ -1,8 +1,8 @@
 #include "gateway/server/Session.hpp"
 
-#include "gateway/protocol/OpenAiWire.hpp"
-
 #include <sys/socket.h>
+
+#include "gateway/protocol/OpenAiWire.hpp"
 
 namespace hgw::server {
 namespace {
@@ -55,13 +55,11 @@ beast::tcp_stream& lowest(Stream& s) {
 template <class Stream>
 class Session final : public ClientChannel {
  public:
-  Session(Stream& stream, std::shared_ptr<const SessionEnv> env)
-      : stream_(stream), env_(std::move(env)) {}
+  Session(Stream& stream, std::shared_ptr<const SessionEnv> env) : stream_(stream), env_(std::move(env)) {}
 
   awaitable<void> run() {
     const auto& limits = env_->limits;
     for (bool first = true;; first = false) {
-      if (!first && !co_await wait_for_next_request()) break;
       if (env_->draining->load() && !first) break;
 
       http::request_parser<http::string_body> parser;
@@ -69,7 +67,11 @@ class Session final : public ClientChannel {
       parser.body_limit(limits.max_body_bytes);
       // Our own timer, not the stream's expiry: a stream that expires closes
       // the socket, and a slow client must still receive its 408.
-      SlowClientTimer head_timer(lowest(stream_).socket(), limits.header_timeout_ms);
+      // The first request's head must arrive within header_timeout_ms; on a
+      // kept-alive connection the next head within idle_timeout_ms (an idle
+      // connection closes quietly, a half-sent head gets its 408).
+      SlowClientTimer head_timer(lowest(stream_).socket(),
+                                 first ? limits.header_timeout_ms : limits.idle_timeout_ms);
       auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_nothrow);
       if (hec && head_timer.fired()) hec = beast::error::timeout;
       head_timer.cancel();
@@ -146,8 +148,8 @@ class Session final : public ClientChannel {
     if (broken_) co_return false;
     if (data.empty()) co_return true;  // an empty chunk would end the body
     lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
-    auto [ec, n] =
-        co_await net::async_write(stream_, http::make_chunk(net::const_buffer(data.data(), data.size())), use_nothrow);
+    auto [ec, n] = co_await net::async_write(
+        stream_, http::make_chunk(net::const_buffer(data.data(), data.size())), use_nothrow);
     lowest(stream_).expires_never();
     if (ec) broken_ = true;
     co_return !broken_;
@@ -162,26 +164,24 @@ class Session final : public ClientChannel {
     co_return !broken_;
   }
 
-  awaitable<void> wait_closed() override {
+  std::shared_ptr<CloseWatch> watch_close(std::function<void()> on_close) override {
+    auto watch = std::make_shared<CloseWatch>();
+    watch->on_close = std::move(on_close);
     auto& sock = lowest(stream_).socket();
-    for (;;) {
-      auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, use_nothrow);
-      if (ec) co_return;  // cancelled: the request finished first
+    const int fd = sock.native_handle();
+    // The handler may run after the request ended (with the next request's
+    // bytes, or when the socket closes); it only acts while the watch is active,
+    // and the socket is open for as long as that is the case.
+    sock.async_wait(tcp::socket::wait_read, [watch, fd](error_code ec) {
+      if (ec || !watch->active) return;
       char probe[1];
-      const ssize_t n = ::recv(sock.native_handle(), probe, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-        broken_ = true;  // peer closed or reset
-        co_return;
-      }
-      if (n > 0) {
-        // The client sent more bytes (a pipelined request): it is still there.
-        // Stop watching; the bytes stay in the socket for the next read.
-        net::steady_timer park(sock.get_executor());
-        park.expires_at(Clock::time_point::max());
-        co_await park.async_wait(use_nothrow);
-        co_return;
-      }
-    }
+      const ssize_t n = ::recv(fd, probe, 1, MSG_PEEK | MSG_DONTWAIT);
+      const bool closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+      // Bytes of a pipelined request mean the client is still there.
+      watch->active = false;
+      if (closed) watch->on_close();
+    });
+    return watch;
   }
 
   std::string remote() const override {
@@ -191,30 +191,6 @@ class Session final : public ClientChannel {
   }
 
  private:
-  // Between requests: wait for the first byte of the next one, at most the
-  // idle timeout. Returns false when the connection should close.
-  awaitable<bool> wait_for_next_request() {
-    if (buffer_.size() > 0) co_return true;
-    auto& sock = lowest(stream_).socket();
-    net::steady_timer timer(sock.get_executor());
-    timer.expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
-    bool ready = false, fired = false;
-    // Whichever completes first cancels the other.
-    timer.async_wait([&](error_code ec) {
-      if (!ec) {
-        fired = true;
-        error_code ignored;
-        sock.cancel(ignored);
-      }
-    });
-    auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, use_nothrow);
-    ready = !ec && !fired;
-    timer.cancel();
-    // Let the timer handler run before `timer` goes out of scope.
-    co_await net::post(sock.get_executor(), net::use_awaitable);
-    co_return ready;
-  }
-
   awaitable<void> answer_read_error(const error_code& ec, bool got_bytes, bool in_header) {
     if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
         ec == net::error::operation_aborted)
@@ -222,8 +198,9 @@ class Session final : public ClientChannel {
     if (ec == beast::error::timeout) {
       if (got_bytes)
         co_await send(error_response(408,
-                                     in_header ? "request head not complete within server.limits.header_timeout_ms"
-                                               : "request body not complete within server.limits.header_timeout_ms",
+                                     in_header
+                                         ? "request head not complete within server.limits.header_timeout_ms"
+                                         : "request body not complete within server.limits.header_timeout_ms",
                                      "invalid_request_error", "request_timeout", version_));
       co_return;
     }
@@ -242,8 +219,8 @@ class Session final : public ClientChannel {
                                    "invalid_request_error", "request_too_large", version_));
       co_return;
     }
-    co_await send(error_response(400, "malformed HTTP request: " + ec.message(),
-                                 "invalid_request_error", "bad_request", version_));
+    co_await send(error_response(400, "malformed HTTP request: " + ec.message(), "invalid_request_error",
+                                 "bad_request", version_));
   }
 
   awaitable<void> close();

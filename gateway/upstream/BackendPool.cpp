@@ -26,6 +26,10 @@ std::unique_ptr<UpstreamConnection> BackendPool::take_idle() {
 void BackendPool::give_back(std::unique_ptr<UpstreamConnection> conn) {
   const auto now = Clock::now();
   expire(now);
+  if (backend_.max_idle_connections == 0) {  // pooling turned off
+    conn->close();
+    return;
+  }
   if (idle_.size() >= backend_.max_idle_connections) {
     idle_.front()->close();
     idle_.pop_front();

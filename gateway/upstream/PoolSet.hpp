@@ -24,6 +24,9 @@ class PoolSet {
     return p;
   }
 
+  // Closes every pooled connection (before the io_context they belong to goes).
+  void clear() { pools_.clear(); }
+
  private:
   std::uint64_t generation_ = 0;
   std::vector<std::shared_ptr<BackendPool>> pools_;

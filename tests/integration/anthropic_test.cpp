@@ -136,7 +136,7 @@ TEST_CASE("Anthropic client (POST /v1/messages), OpenAI backend", "[integration]
     CHECK(usage);
   }
   SECTION("errors come in Anthropic's shape") {
-    auto r = post_json(gw.port(), "/v1/messages", R"({"model":"nope","max_tokens":8,"messages":[]})");
+    auto r = post_json(gw.port(), "/v1/messages", R"({"model":"nope","max_tokens":8,"messages":[{"role":"user","content":"hi"}]})");
     CHECK(r.status == 404);
     CHECK(obj(r.body).at("type").as_string() == "error");
   }

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -23,6 +24,7 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
+
 
 struct Run {
   int code = -1;
@@ -214,6 +216,7 @@ TEST_CASE("cli: hash-key prints the digest line of the key on stdin", "[cli]") {
   CHECK(empty.out.empty());
 }
 
+// Regression test: explain once threw on every request.
 TEST_CASE("cli: explain on the demo config, as a table and as JSON", "[cli]") {
   TempDir tmp;
   const auto restricted = tmp.write(

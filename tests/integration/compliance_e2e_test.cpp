@@ -7,6 +7,7 @@
 // restoration on the way back are both visible.
 #include "tests/integration/GatewayFixture.hpp"
 
+#include "gateway/pipeline/Explain.hpp"
 #include "policies/cost/ApiKey.hpp"
 
 #include <boost/json.hpp>
@@ -57,7 +58,7 @@ std::string echo_backend(const std::string& name, unsigned short port, const std
 
 // local (cn-east), remote (us), remote_cn (cn-north). The route puts the remote
 // first, so whatever goes local went there because compliance said so.
-std::string config(unsigned short local, unsigned short remote, unsigned short remote_cn,
+std::string gw_config(unsigned short local, unsigned short remote, unsigned short remote_cn,
                    const Options& o = {}) {
   return "server:\n  listen: 127.0.0.1:18080\n  access_log: { path: off }\n"
          "admin:\n  listen: 127.0.0.1:19090\n"
@@ -161,7 +162,7 @@ struct Sims {
 
 TEST_CASE("restricted prompt goes local, the remote sees nothing", "[integration][compliance]") {
   Sims s;
-  TestGateway gw(config(s.local->port(), s.remote->port(), s.remote_cn->port()));
+  TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port()));
   const std::string prompt = "My resident ID is " + kResidentId + ", check my file.";
 
   auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth());
@@ -217,9 +218,9 @@ TEST_CASE("restricted prompt with local down: fails closed for every failover tr
   if (trigger == "connect_refused") {
     const unsigned short port = s.local->port();
     s.local->stop();  // nothing listens there any more
-    gw = std::make_unique<TestGateway>(config(port, s.remote->port(), s.remote_cn->port(), o));
+    gw = std::make_unique<TestGateway>(gw_config(port, s.remote->port(), s.remote_cn->port(), o));
   } else {
-    gw = std::make_unique<TestGateway>(config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
+    gw = std::make_unique<TestGateway>(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
   }
   if (trigger == "reset") s.local->set_fault("reset");
   if (trigger == "http_503") s.local->set_fault("status=503");
@@ -255,16 +256,16 @@ TEST_CASE("restricted prompt with local down: fails closed for every failover tr
   if (trigger == "http_429") CHECK(r.status == 429);
   else if (trigger == "timeout") CHECK(r.status == 504);
   else if (trigger == "reset" || trigger == "http_500" || trigger == "http_503") CHECK((r.status == 502 || r.status == 503));
+  else if (trigger == "connect_refused") CHECK(r.status == 503);  // nothing listens: none usable now
   else CHECK(r.status == 503);  // circuit open, health check down
-  if (trigger == "connect_refused") CHECK((r.status == 502 || r.status == 503));
 }
 
 // The issue: "Restricted data whose local backends are all down gets a 503".
-TEST_CASE("restricted prompt with local unreachable: exactly 503", "[integration][compliance][failover][!mayfail]") {
+TEST_CASE("restricted prompt with local unreachable: exactly 503", "[integration][compliance][failover]") {
   Sims s;
   const unsigned short port = s.local->port();
   s.local->stop();
-  TestGateway gw(config(port, s.remote->port(), s.remote_cn->port()));
+  TestGateway gw(gw_config(port, s.remote->port(), s.remote_cn->port()));
   auto r = post_json(gw.port(), "/v1/chat/completions", chat("ID " + kResidentId), auth());
   CHECK(received_posts(*s.remote).empty());
   CHECK(r.status == 503);
@@ -273,7 +274,7 @@ TEST_CASE("restricted prompt with local unreachable: exactly 503", "[integration
 TEST_CASE("confidential prompt: redacted before the remote, restored for the client",
           "[integration][compliance][redaction]") {
   Sims s;
-  TestGateway gw(config(s.local->port(), s.remote->port(), s.remote_cn->port()));
+  TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port()));
   const std::string prompt =
       "请联系 " + kEmail + " 或拨打 " + kMobile + "，再发一次到 " + kEmail + " thanks";
 
@@ -331,7 +332,7 @@ TEST_CASE("without restore_in_response the client sees the placeholders", "[inte
   Sims s;
   Options o;
   o.restore = false;
-  TestGateway gw(config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
+  TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
   auto r = post_json(gw.port(), "/v1/chat/completions", chat("mail " + kEmail), auth());
   REQUIRE(r.status == 200);
   CHECK(answer_text(r) == "mail [EMAIL_1]");
@@ -340,7 +341,7 @@ TEST_CASE("without restore_in_response the client sees the placeholders", "[inte
 
 TEST_CASE("block: 403 naming the type, never the value; nobody contacted", "[integration][compliance]") {
   Sims s;
-  TestGateway gw(config(s.local->port(), s.remote->port(), s.remote_cn->port()));
+  TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port()));
   auto r = post_json(gw.port(), "/v1/chat/completions", chat("use my key " + kSecret + " to call the API"), auth());
   CHECK(r.status == 403);
   CHECK(r.body.find("secrets") != std::string::npos);
@@ -363,7 +364,7 @@ TEST_CASE("block: 403 naming the type, never the value; nobody contacted", "[int
 
 TEST_CASE("residency by tenant region", "[integration][compliance][residency]") {
   Sims s;
-  TestGateway gw(config(s.local->port(), s.remote->port(), s.remote_cn->port()));
+  TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port()));
   const std::string prompt = "What is the weather like?";  // nothing detected
 
   SECTION("no region: the route's first target (remote, us)") {
@@ -403,7 +404,7 @@ TEST_CASE("residency by tenant region", "[integration][compliance][residency]") 
 
 TEST_CASE("x-hybridgw-data-class raises the class, never lowers it", "[integration][compliance]") {
   Sims s;
-  TestGateway gw(config(s.local->port(), s.remote->port(), s.remote_cn->port()));
+  TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port()));
   auto with_class = [&](const std::string& cls) {
     Headers h = auth();
     h.emplace_back("x-hybridgw-data-class", cls);
@@ -443,7 +444,7 @@ TEST_CASE("output filter: mask and stop, across chunk boundaries", "[integration
   Sims s;
   Options o;
   o.compliance_extra = "  output_filter: { enabled: true, terms: [\"project-titan\", \"机密\"], action: " + action + " }\n";
-  TestGateway gw(config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
+  TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
   const std::string prompt = "Tell me about Project-Titan and 机密 plans";
 
   auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth());
@@ -470,11 +471,40 @@ TEST_CASE("output filter: mask and stop, across chunk boundaries", "[integration
   CHECK(received_posts(*s.remote_cn).empty());
 }
 
+// pipeline::explain itself (what POST /admin/explain and `hybridgw explain` run).
+TEST_CASE("explain: compliance verdict per backend, no detected value", "[integration][compliance][explain]") {
+  Sims s;
+  TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port()));
+  const auto snap = gw.gateway().services().snapshot();
+  pipeline::ExplainResult r;
+  std::string thrown;
+  try {
+    r = pipeline::explain(*snap, chat("ID " + kResidentId + " mail " + kEmail), "cnco", {});
+  } catch (const std::exception& e) {
+    thrown = e.what();
+  }
+  INFO("explain threw: " << thrown);
+  REQUIRE(thrown.empty());
+  CHECK(r.status == 200);
+  const std::string text = json::serialize(r.json) + r.table;
+  CHECK(text.find(kResidentId) == std::string::npos);
+  CHECK(text.find(kEmail) == std::string::npos);
+  const auto& c = r.json.at("compliance").as_object();
+  CHECK(c.at("data_class").as_string() == "restricted");
+  for (const auto& b : c.at("backends").as_array()) {
+    const auto& bo = b.as_object();
+    if (bo.at("backend").as_string() == "local") CHECK(bo.at("eligible").as_bool());
+    else CHECK(bo.at("rule").as_string() == "restricted-local");
+  }
+}
+
+// Over the admin listener (a regression test: explain once threw on every request).
 TEST_CASE("explain shows the rule that removed each candidate", "[integration][compliance][explain]") {
   Sims s;
-  TestGateway gw(config(s.local->port(), s.remote->port(), s.remote_cn->port()));
+  TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port()));
   auto r = http_request(gw.admin_port(), "POST", "/admin/explain?tenant=cnco",
                         chat("ID " + kResidentId + " mail " + kEmail));
+  INFO("error: " << r.error << " body: " << r.body);
   REQUIRE(r.status == 200);
   CHECK(r.body.find(kResidentId) == std::string::npos);
   CHECK(r.body.find(kEmail) == std::string::npos);
@@ -513,10 +543,9 @@ TEST_CASE("explain shows the rule that removed each candidate", "[integration][c
   CHECK(s.remote->received_count() == 0);
 }
 
-// Needs the audit log wired into pipeline::Services / ProxyHandler::finish
-// (see the report of the compliance work); [!mayfail] until then.
+// The audit log written by ProxyHandler::finish.
 TEST_CASE("audit log: one line per request, classes and counts, never a detected value",
-          "[integration][compliance][audit][!mayfail]") {
+          "[integration][compliance][audit]") {
   Sims s;
   const fs::path dir = fs::temp_directory_path() / ("hgw-audit-e2e-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -525,7 +554,7 @@ TEST_CASE("audit log: one line per request, classes and counts, never a detected
   Options o;
   o.compliance_extra = "  audit_log: { path: \"" + path + "\", fsync: every }\n";
   {
-    TestGateway gw(config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
+    TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
     const std::vector<std::pair<std::string, Headers>> requests = {
         {chat("ID " + kResidentId + " please"), auth()},                    // restricted → local
         {chat("mail " + kEmail + " or " + kMobile), auth()},               // confidential → remote, redacted

@@ -644,31 +644,39 @@ TEST_CASE("faults: all targets down: 502/503/504 with a clear message and x-hybr
     CHECK(posts(*primary) == 1);
     CHECK(posts(*fallback) == 1);
   }
-  SECTION("both circuits open: a fast 503 with Retry-After, no upstream contacted") {
-    sc.inject(*primary, "reset");
-    sc.inject(*fallback, "reset");
-    // Default breaker: 5 failures in a row open it; each request tries up to twice per backend.
-    for (int i = 0; i < 8; ++i) {
-      auto t = sc.post(gw, kChat, 1s);
-      CHECK((t.r.status == 502 || t.r.status == 503));
-      if (gw.metric("hybridgw_circuit_state", {"backend=\"primary\""}) == 1 &&
-          gw.metric("hybridgw_circuit_state", {"backend=\"fallback\""}) == 1)
-        break;
-    }
-    CHECK(gw.metric("hybridgw_circuit_state", {"backend=\"primary\""}) == 1);
-    CHECK(gw.metric("hybridgw_circuit_state", {"backend=\"fallback\""}) == 1);
-    const auto before = posts(*primary) + posts(*fallback);
-    auto t = sc.post(gw, kChat, 500ms);
-    CHECK(t.r.status == 503);
-    CHECK(!t.r.header("retry-after").empty());
-    CHECK(t.r.body.find("circuit") != std::string::npos);
-    CHECK(posts(*primary) + posts(*fallback) == before);
-    // The circuits stay open for the 5 s cool-down: no normal service check here.
-    primary->clear_fault();
-    fallback->clear_fault();
-    return;
-  }
   sc.serves_normally(gw);
+}
+
+// Every circuit open: the planner answers 503 before any attempt, with
+// Retry-After and x-hybridgw-attempts (a regression test).
+TEST_CASE("faults: all targets down with every circuit open: a fast 503 with Retry-After and x-hybridgw-attempts",
+          "[faults]") {
+  auto primary = start_sim("primary");
+  auto fallback = start_sim("fallback");
+  TestGateway gw(pair_config(primary->port(), fallback->port()));
+  Scenario sc{primary.get(), fallback.get()};
+  sc.inject(*primary, "reset");
+  sc.inject(*fallback, "reset");
+  // Default breaker: 5 failures in a row open it; each request tries up to twice per backend.
+  for (int i = 0; i < 8; ++i) {
+    auto t = sc.post(gw, kChat, 1s);
+    CHECK((t.r.status == 502 || t.r.status == 503));
+    if (gw.metric("hybridgw_circuit_state", {"backend=\"primary\""}) == 1 &&
+        gw.metric("hybridgw_circuit_state", {"backend=\"fallback\""}) == 1)
+      break;
+  }
+  CHECK(gw.metric("hybridgw_circuit_state", {"backend=\"primary\""}) == 1);
+  CHECK(gw.metric("hybridgw_circuit_state", {"backend=\"fallback\""}) == 1);
+  const auto before = posts(*primary) + posts(*fallback);
+  auto t = sc.post(gw, kChat, 500ms);
+  CHECK(t.r.status == 503);
+  CHECK(t.r.body.find("circuit") != std::string::npos);
+  CHECK(posts(*primary) + posts(*fallback) == before);
+  CHECK(!t.r.header("retry-after").empty());
+  CHECK(!t.r.header("x-hybridgw-attempts").empty());
+  // The circuits stay open for the default 5 s cool-down: no normal-service check here.
+  primary->clear_fault();
+  fallback->clear_fault();
 }
 
 // ---------------------------------------------------------------------------

