@@ -27,6 +27,19 @@ struct Gateway::Worker {
 };
 
 namespace {
+
+// Idle pooled upstream connections are closed even when no request comes to
+// notice them (file descriptors return to their baseline after load).
+awaitable<void> sweep_idle_upstreams(pipeline::ProxyHandler& handler) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  for (;;) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    if (ec) co_return;
+    handler.expire_idle_upstreams();
+  }
+}
+
 std::unique_ptr<state::StateStore> open_store(const config::StateConfig& cfg) {
   std::string error;
   auto store = state::open_state_store(cfg, &error);
@@ -76,6 +89,7 @@ void Gateway::start() {
 
   for (auto& w : workers_) {
     net::co_spawn(w->ioc, server::accept_loop(*w->acceptor, w->env, snap->server_tls()), net::detached);
+    net::co_spawn(w->ioc, sweep_idle_upstreams(*w->handler), net::detached);
     w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
   }
   net::co_spawn(admin_ioc_, server::accept_loop(*admin_acceptor_, admin_env_, nullptr), net::detached);

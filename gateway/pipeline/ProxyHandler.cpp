@@ -444,6 +444,10 @@ awaitable<void> ProxyHandler::run_attempts(Call& call) {
 
 awaitable<bool> ProxyHandler::wait_for_slot(Call& call, int backend, Clock::time_point deadline) {
   auto& state = call.snap->backend(backend);
+  if (call.config().backends[backend].max_queue == 0) {
+    // Nobody can wait for a slot here: no timer, no callback to allocate.
+    co_return state.gate.try_enter({}).result == failover::ConcurrencyGate::Result::entered;
+  }
   auto ex = co_await net::this_coro::executor;
   auto timer = std::make_shared<net::steady_timer>(ex);
   auto granted = std::make_shared<bool>(false);
@@ -752,6 +756,7 @@ awaitable<void> ProxyHandler::relay_whole(Call& call, int b, upstream::Exchange&
   r.bytes_sent = true;
   if (!co_await call.channel.send(std::move(res))) {
     r.outcome = Outcome::cancelled;
+    call.status = 499;  // the answer did not reach the client
     co_return;
   }
   r.outcome = Outcome::success;
@@ -855,36 +860,42 @@ void ProxyHandler::finish(Call& call) {
                                      Clock::now());
   }
 
-  obs::AccessRecord rec;
-  rec.time = obs::utc_now_rfc3339();
-  rec.request_id = call.request_id;
-  rec.method = std::string(call.request.method_string());
-  rec.path = call.path;
-  rec.route = call.route ? call.route->name : "";
-  rec.backend = call.backend >= 0 ? call.config().backends[call.backend].name : "";
-  rec.tenant = call.tenant ? call.tenant->name : "";
-  rec.status = code;
-  rec.outcome = call.outcome;
-  rec.attempts = call.attempts;
-  rec.latency_ms = total * 1000;
-  rec.ttft_ms = call.ttft_s >= 0 ? call.ttft_s * 1000 : -1;
-  rec.stream = call.stream;
-  rec.input_tokens = call.usage.input;
-  rec.output_tokens = call.usage.output;
-  rec.cached_tokens = call.usage.cached;
-  rec.cost_usd = call.cost_usd;
-  if (!call.decision.route.empty()) rec.decision = call.decision.short_form();
-  services_.access_log().write(rec);
+  // Logs are formatted only when they are on: the hot path pays nothing for them otherwise.
+  const bool audit_on = call.compliance && services_.audit_log()->enabled();
+  const std::string now_text =
+      services_.access_log().enabled() || audit_on ? obs::utc_now_rfc3339() : std::string();
+  if (services_.access_log().enabled()) {
+    obs::AccessRecord rec;
+    rec.time = now_text;
+    rec.request_id = call.request_id;
+    rec.method = std::string(call.request.method_string());
+    rec.path = call.path;
+    rec.route = call.route ? call.route->name : "";
+    rec.backend = call.backend >= 0 ? call.config().backends[call.backend].name : "";
+    rec.tenant = call.tenant ? call.tenant->name : "";
+    rec.status = code;
+    rec.outcome = call.outcome;
+    rec.attempts = call.attempts;
+    rec.latency_ms = total * 1000;
+    rec.ttft_ms = call.ttft_s >= 0 ? call.ttft_s * 1000 : -1;
+    rec.stream = call.stream;
+    rec.input_tokens = call.usage.input;
+    rec.output_tokens = call.usage.output;
+    rec.cached_tokens = call.usage.cached;
+    rec.cost_usd = call.cost_usd;
+    if (!call.decision.route.empty()) rec.decision = call.decision.short_form();
+    services_.access_log().write(rec);
+  }
 
   // The compliance audit trail: every request that reached the compliance
   // stage. Names, classes and counts only — never a detected value.
-  if (call.compliance) {
-    if (auto audit = services_.audit_log(); audit->enabled()) {
+  if (audit_on) {
+    if (auto audit = services_.audit_log()) {
       const auto& c = *call.compliance;
       obs::AuditRecord a;
-      a.time = rec.time;
+      a.time = now_text;
       a.request_id = call.request_id;
-      a.tenant = rec.tenant;
+      a.tenant = call.tenant ? call.tenant->name : "";
       a.data_class = c.data_class;
       a.detected = c.detected;
       a.rules_matched = c.rules_matched;

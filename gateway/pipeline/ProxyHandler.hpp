@@ -22,6 +22,8 @@ class ProxyHandler final : public server::RequestHandler {
 
   // Closes the pooled upstream connections; call while their io_context lives.
   void close_upstreams() { pools_.clear(); }
+  // Closes pooled upstream connections that have been idle too long.
+  void expire_idle_upstreams() { pools_.expire_idle(); }
 
  private:
   awaitable<void> proxy(Call& call);

@@ -25,9 +25,10 @@ class BackendPool {
 
   const config::BackendConfig& backend() const { return backend_; }
   std::size_t idle_count() const { return idle_.size(); }
+  // Closes connections idle for longer than pool_idle_ms.
+  void expire(Clock::time_point now);
 
  private:
-  void expire(Clock::time_point now);
 
   config::BackendConfig backend_;  // a copy: the pool may outlive a config reload
   ssl::context* tls_context_;

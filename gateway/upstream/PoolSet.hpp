@@ -24,6 +24,14 @@ class PoolSet {
     return p;
   }
 
+  // Closes idle connections past their pool_idle_ms, so that descriptors
+  // return to their baseline when traffic stops (called periodically).
+  void expire_idle() {
+    const auto now = Clock::now();
+    for (auto& p : pools_)
+      if (p) p->expire(now);
+  }
+
   // Closes every pooled connection (before the io_context they belong to goes).
   void clear() { pools_.clear(); }
 
