@@ -507,7 +507,8 @@ awaitable<void> ProxyHandler::attempt(Call& call, int b, Clock::time_point deadl
   });
   co_await exchange(call, b, ex, upstream_request, r);
   watch->active = false;
-  if (client_gone) {
+  // A client that closed after its whole answer was handed over was served.
+  if (client_gone && r.outcome != Outcome::success) {
     r.outcome = Outcome::cancelled;
     ex.abort();
   }

@@ -16,6 +16,12 @@ const char* endpoint_path(policy::Endpoint e) {
 }
 }  // namespace
 
+std::string host_header(const config::BackendConfig& b) {
+  const std::string host = b.host.find(':') != std::string::npos ? "[" + b.host + "]" : b.host;
+  const bool default_port = (b.https && b.port == "443") || (!b.https && b.port == "80");
+  return default_port ? host : host + ":" + b.port;
+}
+
 std::string upstream_target(const config::BackendConfig& b, policy::Endpoint endpoint) {
   if (b.protocol == config::Protocol::azure_openai) {
     const std::string& deployment = b.deployment.empty() ? b.model : b.deployment;
@@ -35,8 +41,7 @@ http::request<http::string_body> make_upstream_request(const config::BackendConf
                                                        const std::string& request_id,
                                                        std::string_view client_accept) {
   http::request<http::string_body> req{http::verb::post, upstream_target(b, endpoint), 11};
-  const bool default_port = (b.https && b.port == "443") || (!b.https && b.port == "80");
-  req.set(http::field::host, default_port ? b.host : b.host + ":" + b.port);
+  req.set(http::field::host, host_header(b));
   req.set(http::field::user_agent, "hybridgw/0.1");
   req.set(http::field::content_type, "application/json");
   req.set(http::field::accept, client_accept.empty() ? (stream ? "text/event-stream" : "application/json")

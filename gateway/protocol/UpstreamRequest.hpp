@@ -14,6 +14,10 @@
 
 namespace hgw::protocol {
 
+// The Host header for a backend: the port only when it is not the scheme's
+// default, IPv6 literals in brackets.
+std::string host_header(const config::BackendConfig& backend);
+
 // The path of an endpoint on a backend, e.g. "/v1/chat/completions", or for
 // Azure "/openai/deployments/<deployment>/chat/completions?api-version=<v>".
 std::string upstream_target(const config::BackendConfig& backend, policy::Endpoint endpoint);

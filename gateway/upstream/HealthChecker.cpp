@@ -1,5 +1,6 @@
 #include "gateway/upstream/HealthChecker.hpp"
 
+#include "gateway/protocol/UpstreamRequest.hpp"
 #include "gateway/upstream/Exchange.hpp"
 
 namespace hgw::upstream {
@@ -19,8 +20,7 @@ awaitable<void> run_health_checks(pipeline::Services& services, int b, std::uint
     const auto deadline = Clock::now() + std::chrono::milliseconds(hc.timeout_ms);
     Exchange exchange(pool, deadline);
     http::request<http::string_body> req{http::verb::get, backend.base_path + hc.path, 11};
-    const bool default_port = (backend.https && backend.port == "443") || (!backend.https && backend.port == "80");
-    req.set(http::field::host, default_port ? backend.host : backend.host + ":" + backend.port);
+    req.set(http::field::host, protocol::host_header(backend));
     req.set(http::field::user_agent, "hybridgw-health/0.1");
     if (!state.api_key.empty()) {
       if (backend.protocol == config::Protocol::azure_openai)
