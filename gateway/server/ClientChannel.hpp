@@ -35,9 +35,6 @@ class ClientChannel {
     std::function<void()> on_close;
   };
   virtual std::shared_ptr<CloseWatch> watch_close(std::function<void()> on_close) = 0;
-
-  // The peer's address, for logs.
-  virtual std::string remote() const = 0;
 };
 
 class RequestHandler {

@@ -184,12 +184,6 @@ class Session final : public ClientChannel {
     return watch;
   }
 
-  std::string remote() const override {
-    error_code ec;
-    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
-  }
-
  private:
   awaitable<void> answer_read_error(const error_code& ec, bool got_bytes, bool in_header) {
     if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||

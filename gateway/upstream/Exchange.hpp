@@ -48,7 +48,6 @@ class Exchange {
 
   // Closes the connection now; any pending operation completes with an error.
   void abort();
-  bool aborted() const { return aborted_; }
 
  private:
   awaitable<TransportFailure> open_fresh();
