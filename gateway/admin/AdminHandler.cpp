@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "gateway/pipeline/Explain.hpp"
+#include "gateway/pipeline/PolicyHeaders.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
 #include "policies/cost/CostReport.hpp"
 
@@ -121,12 +122,9 @@ server::Response AdminHandler::respond(const server::Request& req) {
       tenant = target.substr(q + 7);
       tenant = tenant.substr(0, tenant.find('&'));
     }
-    std::vector<std::pair<std::string, std::string>> headers;
-    for (const auto& field : req) {
-      const auto name = field.name_string();
-      if (name.size() > 10 && beast::iequals(name.substr(0, 10), "x-hybridgw") && !beast::iequals(name, "x-hybridgw-tenant"))
-        headers.emplace_back(std::string(name), std::string(field.value()));
-    }
+    // The explained request's own headers, less the one that names the tenant.
+    auto headers = pipeline::policy_headers(req);
+    std::erase_if(headers, [](const auto& h) { return h.first == "x-hybridgw-tenant"; });
     auto result = pipeline::explain(*snap, req.body(), std::string(tenant), std::move(headers));
     return make(result.status, json::serialize(result.json));
   } else if (path == "/admin/cost-report" && get) {

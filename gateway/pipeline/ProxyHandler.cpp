@@ -3,6 +3,7 @@
 #include "gateway/pipeline/AnswerFilter.hpp"
 #include "gateway/pipeline/Call.hpp"
 #include "gateway/pipeline/Planning.hpp"
+#include "gateway/pipeline/PolicyHeaders.hpp"
 #include "gateway/pipeline/RequestId.hpp"
 #include "gateway/protocol/AnthropicTranslate.hpp"
 #include "gateway/protocol/StreamTransformer.hpp"
@@ -250,14 +251,7 @@ awaitable<void> ProxyHandler::proxy(Call& call) {
   planning.endpoint = call.endpoint;
   planning.body = &call.body;
   planning.tenant = call.tenant;
-  for (const auto& field : call.request) {
-    const auto name = field.name_string();
-    if (name.size() > 10 && beast::iequals(name.substr(0, 10), "x-hybridgw")) {
-      std::string lower(name);
-      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      planning.policy_headers.emplace_back(std::move(lower), std::string(field.value()));
-    }
-  }
+  planning.policy_headers = policy_headers(call.request);
   planning.data_class_header = std::string(call.request["x-hybridgw-data-class"]);
   planning.spent = [this](const std::string& tenant, const std::string& window) {
     return services_.accounting().spent(tenant, window);

@@ -3,6 +3,8 @@
 // beyond the state needed to map content blocks to tool call indexes.
 #include "gateway/protocol/AnthropicTranslate.hpp"
 
+#include "gateway/protocol/AnthropicJson.hpp"
+
 #include <ctime>
 
 namespace hgw::protocol::anthropic {
@@ -11,11 +13,8 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view str(const json::value* v) {
-  if (!v || !v->is_string()) return {};
-  const auto& s = v->as_string();
-  return {s.data(), s.size()};
-}
+using detail::str;
+using detail::strip_prefix;
 
 const json::object* obj(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -31,10 +30,6 @@ bool integer(const json::object& o, std::string_view key, std::int64_t& out) {
   return true;
 }
 
-std::string strip_prefix(std::string_view id, std::string_view prefix) {
-  if (id.starts_with(prefix)) id.remove_prefix(prefix.size());
-  return std::string(id);
-}
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 // Messages (the stream translators live in AnthropicStream.cpp).
 #include "gateway/protocol/AnthropicTranslate.hpp"
 
+#include "gateway/protocol/AnthropicJson.hpp"
+
 #include <ctime>
 
 namespace hgw::protocol::anthropic {
@@ -10,11 +12,8 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view str(const json::value* v) {
-  if (!v || !v->is_string()) return {};
-  const auto& s = v->as_string();
-  return {s.data(), s.size()};
-}
+using detail::str;
+using detail::strip_prefix;
 
 bool is_true(const json::value* v) { return v && v->is_bool() && v->as_bool(); }
 
@@ -309,10 +308,6 @@ std::string translate_sampling(const json::object& in, json::object& out, std::u
 
 // ---- OpenAI response → Anthropic response helpers ---------------------------
 
-std::string strip_prefix(std::string_view id, std::string_view prefix) {
-  if (id.starts_with(prefix)) id.remove_prefix(prefix.size());
-  return std::string(id);
-}
 
 }  // namespace
 
