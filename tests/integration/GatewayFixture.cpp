@@ -74,6 +74,15 @@ std::vector<sim::ReceivedRequest> received_posts(const sim::Simulator& s) {
   return out;
 }
 
+const boost::json::object* find_by(const boost::json::array& a, const char* key, std::string_view value) {
+  for (const auto& v : a)
+    if (v.is_object()) {
+      const auto* k = v.as_object().if_contains(key);
+      if (k && k->is_string() && k->as_string() == value) return &v.as_object();
+    }
+  return nullptr;
+}
+
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < until) {

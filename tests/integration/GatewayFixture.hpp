@@ -7,6 +7,7 @@
 #include "tests/integration/TestHttp.hpp"
 #include "tests/sim/Simulator.hpp"
 
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -42,6 +43,9 @@ std::unique_ptr<sim::Simulator> start_sim(const std::string& name, sim::SimOptio
 
 // Requests of a method (e.g. "POST") the simulator received.
 std::vector<sim::ReceivedRequest> received_posts(const sim::Simulator& s);
+
+// The first object of a JSON array whose string member `key` equals value.
+const boost::json::object* find_by(const boost::json::array& a, const char* key, std::string_view value);
 
 // Waits (up to timeout) until pred() holds; returns whether it did.
 bool eventually(const std::function<bool()>& pred,

@@ -89,14 +89,6 @@ std::vector<std::string> lines_of(const std::string& s) {
   return out;
 }
 
-const json::object* find_by(const json::array& a, const char* key, std::string_view value) {
-  for (const auto& v : a)
-    if (v.is_object()) {
-      const auto* k = v.as_object().if_contains(key);
-      if (k && k->is_string() && k->as_string() == value) return &v.as_object();
-    }
-  return nullptr;
-}
 
 // A valid (checksummed) PRC resident identity number.
 const std::string kResidentId = "11010519491231002X";

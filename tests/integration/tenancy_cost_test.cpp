@@ -118,14 +118,6 @@ std::vector<json::object> read_json_lines(const std::filesystem::path& p) {
   return out;
 }
 
-const json::object* find_by(const json::array& a, const char* key, std::string_view value) {
-  for (const auto& v : a)
-    if (v.is_object()) {
-      const auto* k = v.as_object().if_contains(key);
-      if (k && k->is_string() && k->as_string() == value) return &v.as_object();
-    }
-  return nullptr;
-}
 
 double num(const json::value& v) {
   if (v.is_double()) return v.get_double();
