@@ -14,10 +14,10 @@ namespace json = boost::json;
 namespace {
 
 server::Response make(unsigned status, std::string body, const char* type = "application/json") {
-  server::Response res{static_cast<http::status>(status), 11};
-  res.set(http::field::content_type, type);
-  res.set(http::field::server, "hybridgw-admin");
-  res.body() = std::move(body);
+  server::Response res{status};
+  res.add("Content-Type", type);
+  res.add("Server", "hybridgw-admin");
+  res.body = std::move(body);
   return res;
 }
 

@@ -8,11 +8,13 @@
 #include "gateway/protocol/AnthropicTranslate.hpp"
 #include "gateway/protocol/StreamTransformer.hpp"
 #include "gateway/protocol/UpstreamRequest.hpp"
+#include "gateway/protocol/UsageScanner.hpp"
 #include "policies/cost/ApiKey.hpp"
 #include "policies/cost/Budget.hpp"
 #include "policies/failover/RetryPolicy.hpp"
 
 
+#include <charconv>
 #include <cmath>
 #include <random>
 
@@ -63,9 +65,9 @@ std::string_view presented_key(const server::Request& req) {
 }
 
 std::string format_cost(double usd) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.10f", usd);
-  return buf;
+  char buf[64];
+  const auto end = std::to_chars(buf, buf + sizeof buf, usd, std::chars_format::fixed, 10).ptr;
+  return std::string(buf, end);
 }
 
 double uniform01() {
@@ -86,23 +88,62 @@ struct InflightGuard {
 
 namespace {
 
-template <class Message>
-void set_gateway_headers(Message& m, const Call& call) {
-  m.set("x-request-id", call.request_id);
-  if (call.route) m.set("x-hybridgw-route", call.route->name);
-  if (call.backend >= 0) m.set("x-hybridgw-backend", call.config().backends[call.backend].name);
-  if (call.route) m.set("x-hybridgw-attempts", std::to_string(call.attempts));
-  if (!call.decision.route.empty()) m.set("x-hybridgw-decision", call.decision.short_form());
-  if (call.downgraded) m.set("x-hybridgw-downgraded", "budget");
+void set_gateway_headers(server::Response& res, const Call& call) {
+  res.add("x-request-id", call.request_id);
+  if (call.route) res.add("x-hybridgw-route", call.route->name);
+  if (call.backend >= 0) res.add("x-hybridgw-backend", call.config().backends[call.backend].name);
+  if (call.route) res.add("x-hybridgw-attempts", std::to_string(call.attempts));
+  if (!call.decision.route.empty()) res.add("x-hybridgw-decision", call.decision.short_form());
+  if (call.downgraded) res.add("x-hybridgw-downgraded", "budget");
 }
 
 server::Response json_response(const Call& call, unsigned status, std::string body) {
-  server::Response res{static_cast<http::status>(status), call.request.version()};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::server, "hybridgw");
+  server::Response res{status};
+  res.add("Content-Type", "application/json");
+  res.add("Server", "hybridgw");
   set_gateway_headers(res, call);
-  res.body() = std::move(body);
+  res.body = std::move(body);
   return res;
+}
+
+// Reads the usage of a whole answer and applies what must change on the way
+// (output filter, protocol translation). Synchronous, so that the parse arena
+// is on the stack. Returns false with r filled when the answer cannot be sent.
+bool prepare_whole_answer(Call& call, const config::BackendConfig& backend, std::string& body,
+                          AttemptResult& r) {
+  const bool anthropic_upstream = backend.protocol == config::Protocol::anthropic;
+  auto filter = make_answer_filter(call);
+  auto not_a_json_object = [&] {
+    r.outcome = Outcome::malformed;
+    r.detail = "backend " + backend.name + " sent an answer that is not a JSON object";
+    return false;
+  };
+  if (!anthropic_upstream && !filter && !call.client_anthropic) {
+    // Passed on as it is: only the usage is needed, read without a document.
+    auto usage = protocol::scan_answer_usage(body);
+    if (!usage) return not_a_json_object();
+    call.usage = *usage;
+    return true;
+  }
+  unsigned char arena_buffer[16384];
+  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
+  boost::system::error_code ec;
+  json::value answer = json::parse(body, ec, &arena);
+  if (ec || !answer.is_object()) return not_a_json_object();
+  if (anthropic_upstream) answer = protocol::anthropic::messages_response_to_chat(answer.as_object());
+  auto& obj = answer.as_object();
+  call.usage = protocol::read_usage(obj);
+  if (filter) {
+    if (!filter_whole_answer(obj, *filter)) {
+      r.outcome = Outcome::content_policy;
+      r.upstream_status = 0;
+      r.detail = "answer stopped by the output filter: " + filter->stop_reason();
+      return false;
+    }
+  }
+  if (call.client_anthropic) answer = protocol::anthropic::chat_response_to_messages(answer.as_object());
+  body = json::serialize(answer);
+  return true;
 }
 
 }  // namespace
@@ -117,7 +158,7 @@ awaitable<void> ProxyHandler::reply_error(Call& call, unsigned status, std::stri
                                ? protocol::anthropic::anthropic_error_body(
                                      protocol::anthropic::error_type_for_status(static_cast<int>(status)), message)
                                : protocol::error_body(message, type, code));
-  if (retry_after_s > 0) res.set(http::field::retry_after, std::to_string(retry_after_s));
+  if (retry_after_s > 0) res.add("Retry-After", std::to_string(retry_after_s));
   co_await call.channel.send(std::move(res));
 }
 
@@ -212,7 +253,7 @@ awaitable<void> ProxyHandler::proxy(Call& call) {
   }
 
   // 2. Parse once.
-  auto parsed = protocol::parse_json_body(call.request.body());
+  auto parsed = protocol::parse_json_body(call.request.body(), call.body.storage());
   if (!parsed.error.empty()) {
     co_await reply_error(call, 400, parsed.error, "invalid_request_error", "invalid_json");
     co_return;
@@ -509,7 +550,7 @@ awaitable<void> ProxyHandler::attempt(Call& call, int b, Clock::time_point deadl
 }
 
 awaitable<void> ProxyHandler::exchange(Call& call, int b, upstream::Exchange& ex,
-                                       server::Request& upstream_request, AttemptResult& r) {
+                                       const std::string& upstream_request, AttemptResult& r) {
   const auto failure = co_await ex.send(upstream_request);
   if (failure != upstream::TransportFailure::none) {
     r.outcome = outcome_of(failure);
@@ -593,9 +634,9 @@ awaitable<void> ProxyHandler::relay_stream(Call& call, int b, upstream::Exchange
   };
 
   auto start_client_stream = [&]() -> awaitable<bool> {
-    http::response<http::empty_body> head{http::status::ok, call.request.version()};
-    head.set(http::field::content_type, "text/event-stream");
-    head.set(http::field::cache_control, "no-cache");
+    server::Response head{200};
+    head.add("Content-Type", "text/event-stream");
+    head.add("Cache-Control", "no-cache");
     set_gateway_headers(head, call);
     if (!co_await call.channel.start_stream(std::move(head))) co_return false;
     committed = true;
@@ -714,40 +755,13 @@ awaitable<void> ProxyHandler::relay_whole(Call& call, int b, upstream::Exchange&
     r.detail = "backend " + backend.name + ": " + upstream::to_string(failure) + " while reading the answer";
     co_return;
   }
-  boost::system::error_code ec;
-  json::value answer = json::parse(body, ec);
-  if (ec || !answer.is_object()) {
-    r.outcome = Outcome::malformed;
-    r.detail = "backend " + backend.name + " sent an answer that is not a JSON object";
-    co_return;
-  }
-  bool changed = false;
-  if (backend.protocol == config::Protocol::anthropic) {
-    answer = protocol::anthropic::messages_response_to_chat(answer.as_object());
-    changed = true;
-  }
-  auto& obj = answer.as_object();
-  call.usage = protocol::read_usage(obj);
-  if (auto filter = make_answer_filter(call)) {
-    if (!filter_whole_answer(obj, *filter)) {
-      r.outcome = Outcome::content_policy;
-      r.upstream_status = 0;
-      r.detail = "answer stopped by the output filter: " + filter->stop_reason();
-      co_return;
-    }
-    changed = true;
-  }
-  if (call.client_anthropic) {
-    answer = protocol::anthropic::chat_response_to_messages(answer.as_object());
-    changed = true;
-  }
-  if (changed) body = json::serialize(answer);
+  if (!prepare_whole_answer(call, backend, body, r)) co_return;
   call.cost_usd = call.usage.known ? cost::cost_usd(call.snap->backend(b).pricing,
                                                     {call.usage.input, call.usage.output, call.usage.cached})
                                    : 0.0;
   call.status = 200;
   auto res = json_response(call, 200, std::move(body));
-  res.set("x-hybridgw-cost-usd", format_cost(call.cost_usd));
+  res.add("x-hybridgw-cost-usd", format_cost(call.cost_usd));
   r.bytes_sent = true;
   if (!co_await call.channel.send(std::move(res))) {
     r.outcome = Outcome::cancelled;
@@ -781,7 +795,7 @@ awaitable<void> ProxyHandler::reply_upstream_failure(Call& call, const AttemptRe
         auto res = json_response(call, last.upstream_status, std::move(body));
 
         if (last.retry_after)
-          res.set(http::field::retry_after,
+          res.add("Retry-After",
                   std::to_string(std::max<long>(1, (last.retry_after->count() + 999) / 1000)));
         co_await call.channel.send(std::move(res));
         co_return;

@@ -30,7 +30,7 @@ class ProxyHandler final : public server::RequestHandler {
   awaitable<void> run_attempts(Call& call);
   awaitable<void> attempt(Call& call, int backend, Clock::time_point deadline, AttemptResult& r);
   awaitable<void> exchange(Call& call, int backend, upstream::Exchange& ex,
-                           server::Request& upstream_request, AttemptResult& r);
+                           const std::string& upstream_request, AttemptResult& r);
   awaitable<void> relay_stream(Call& call, int backend, upstream::Exchange& ex, AttemptResult& r);
   awaitable<void> relay_whole(Call& call, int backend, upstream::Exchange& ex, AttemptResult& r);
   awaitable<bool> wait_for_slot(Call& call, int backend, Clock::time_point deadline);

@@ -19,9 +19,13 @@ std::string error_body(std::string_view message, std::string_view type, std::str
   return json::serialize(o);
 }
 
-JsonParseResult parse_json_body(std::string_view body) {
-  JsonParseResult result;
-  json::stream_parser parser;
+JsonParseResult parse_json_body(std::string_view body, json::storage_ptr storage) {
+  // Assigning a json::value keeps the target's storage: start from it.
+  JsonParseResult result{json::value(storage), {}};
+  // The parser's scratch space lives on the stack for ordinary request sizes.
+  unsigned char scratch[4096];
+  json::stream_parser parser(json::storage_ptr(), json::parse_options(), scratch);
+  parser.reset(storage);
   boost::system::error_code ec;
   const size_t consumed = parser.write(body.data(), body.size(), ec);
   if (!ec) parser.finish(ec);
@@ -125,16 +129,90 @@ bool client_wants_stream_usage(const json::object& body) {
   return iu && iu->is_bool() && iu->as_bool();
 }
 
-std::string upstream_body(const json::object& body, std::string_view backend_model, bool stream) {
-  json::object copy = body;
-  copy["model"] = backend_model;
-  if (stream) {
-    // Usage must be known for cost and budgets even when the client did not ask.
-    auto& so = copy["stream_options"];
-    if (!so.is_object()) so = json::object{};
-    so.as_object()["include_usage"] = true;
+namespace {
+
+// Serialises JSON straight into `out` (no intermediate string per value).
+class JsonAppender {
+ public:
+  explicit JsonAppender(std::string& out) : out_(out) {}
+  void value(const json::value& v) {
+    serializer_.reset(&v);
+    drain();
   }
-  return json::serialize(copy);
+  void string(std::string_view s) {
+    serializer_.reset(s);
+    drain();
+  }
+  void key(std::string_view k) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    string(k);
+    out_ += ':';
+  }
+  void raw(std::string_view text) { out_ += text; }
+  void begin_object() {
+    out_ += '{';
+    first_ = true;
+  }
+  void end_object() {
+    out_ += '}';
+    first_ = false;
+  }
+
+ private:
+  void drain() {
+    char buf[2048];
+    while (!serializer_.done()) out_ += serializer_.read(buf, sizeof buf);
+  }
+  std::string& out_;
+  json::serializer serializer_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::string upstream_body(const json::object& body, std::string_view backend_model, bool stream) {
+  // Written member by member instead of copying the object to change two
+  // members: the request's own values are serialised where they are.
+  std::string out;
+  out.reserve(64 + body.size() * 32);
+  JsonAppender json(out);
+  bool model_written = false, options_written = false;
+  json.begin_object();
+  for (const auto& member : body) {
+    if (member.key() == "model") {
+      json.key("model");
+      json.string(backend_model);
+      model_written = true;
+    } else if (stream && member.key() == "stream_options") {
+      // Usage must be known for cost and budgets even when the client did not ask.
+      json.key("stream_options");
+      json.begin_object();
+      if (member.value().is_object())
+        for (const auto& option : member.value().get_object())
+          if (option.key() != "include_usage") {
+            json.key(option.key());
+            json.value(option.value());
+          }
+      json.key("include_usage");
+      json.raw("true");
+      json.end_object();
+      options_written = true;
+    } else {
+      json.key(member.key());
+      json.value(member.value());
+    }
+  }
+  if (!model_written) {
+    json.key("model");
+    json.string(backend_model);
+  }
+  if (stream && !options_written) {
+    json.key("stream_options");
+    json.raw("{\"include_usage\":true}");
+  }
+  json.end_object();
+  return out;
 }
 
 }  // namespace hgw::protocol

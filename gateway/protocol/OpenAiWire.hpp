@@ -27,7 +27,8 @@ struct JsonParseResult {
   boost::json::value value;
   std::string error;  // empty on success, else "invalid JSON at line L column C: reason"
 };
-JsonParseResult parse_json_body(std::string_view body);
+// The value is allocated from `storage` (a request's arena, say).
+JsonParseResult parse_json_body(std::string_view body, boost::json::storage_ptr storage = {});
 
 // Reads usage from an OpenAI object ("usage": {prompt_tokens, completion_tokens,
 // prompt_tokens_details.cached_tokens}) or an Anthropic one (input_tokens,

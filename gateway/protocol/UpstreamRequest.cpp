@@ -1,5 +1,6 @@
 #include "gateway/protocol/UpstreamRequest.hpp"
 
+#include "gateway/protocol/HttpWire.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
 
 namespace hgw::protocol {
@@ -34,37 +35,53 @@ std::string upstream_target(const config::BackendConfig& b, policy::Endpoint end
   return b.base_path + endpoint_path(endpoint);
 }
 
-http::request<http::string_body> make_upstream_request(const config::BackendConfig& b,
-                                                       const std::string& api_key,
-                                                       policy::Endpoint endpoint,
-                                                       const boost::json::object& body, bool stream,
-                                                       const std::string& request_id,
-                                                       std::string_view client_accept) {
-  http::request<http::string_body> req{http::verb::post, upstream_target(b, endpoint), 11};
-  req.set(http::field::host, host_header(b));
-  req.set(http::field::user_agent, "hybridgw/0.1");
-  req.set(http::field::content_type, "application/json");
-  req.set(http::field::accept, client_accept.empty() ? (stream ? "text/event-stream" : "application/json")
-                                                     : client_accept);
-  req.set("x-request-id", request_id);
-  if (!api_key.empty()) {
-    if (b.protocol == config::Protocol::azure_openai)
-      req.set("api-key", api_key);
-    else if (b.protocol == config::Protocol::anthropic)
-      req.set("x-api-key", api_key);
-    else
-      req.set(http::field::authorization, "Bearer " + api_key);
-  }
-  req.keep_alive(true);
-  if (b.protocol == config::Protocol::anthropic) {
-    // The body was translated to the Messages format already (model included).
-    req.set("anthropic-version", "2023-06-01");
-    req.body() = boost::json::serialize(body);
-  } else {
-    req.body() = upstream_body(body, b.model, stream);
-  }
-  req.prepare_payload();
-  return req;
+namespace {
+
+// The backend's key, in the header its API reads.
+void append_credentials(const config::BackendConfig& b, const std::string& api_key, std::string& out) {
+  if (api_key.empty()) return;
+  if (b.protocol == config::Protocol::azure_openai)
+    append_field("api-key", api_key, out);
+  else if (b.protocol == config::Protocol::anthropic)
+    append_field("x-api-key", api_key, out);
+  else
+    append_field("Authorization", "Bearer " + api_key, out);
+}
+
+}  // namespace
+
+std::string make_upstream_request(const config::BackendConfig& b, const std::string& api_key,
+                                  policy::Endpoint endpoint, const boost::json::object& body, bool stream,
+                                  const std::string& request_id, std::string_view client_accept) {
+  // For anthropic backends the body was translated to the Messages format
+  // already (model included).
+  const std::string payload = b.protocol == config::Protocol::anthropic ? boost::json::serialize(body)
+                                                                       : upstream_body(body, b.model, stream);
+  std::string out;
+  out.reserve(512 + payload.size());
+  append_request_line("POST", upstream_target(b, endpoint), out);
+  append_field("Host", host_header(b), out);
+  append_field("User-Agent", "hybridgw/0.1", out);
+  append_field("Content-Type", "application/json", out);
+  append_field("Accept",
+               client_accept.empty() ? (stream ? "text/event-stream" : "application/json") : client_accept, out);
+  append_field("x-request-id", request_id, out);
+  append_credentials(b, api_key, out);
+  if (b.protocol == config::Protocol::anthropic) append_field("anthropic-version", "2023-06-01", out);
+  append_field("Content-Length", payload.size(), out);
+  out += "\r\n";
+  out += payload;
+  return out;
+}
+
+std::string make_health_request(const config::BackendConfig& b, const std::string& api_key) {
+  std::string out;
+  append_request_line("GET", b.base_path + b.health_check.path, out);
+  append_field("Host", host_header(b), out);
+  append_field("User-Agent", "hybridgw-health/0.1", out);
+  append_credentials(b, api_key, out);
+  out += "Connection: close\r\n\r\n";
+  return out;
 }
 
 }  // namespace hgw::protocol

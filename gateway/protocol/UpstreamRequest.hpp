@@ -3,7 +3,6 @@
 // allowlist, and the client's credentials never go upstream (DESIGN.md §6).
 #pragma once
 
-#include "gateway/Asio.hpp"
 #include "gateway/config/Config.hpp"
 #include "policies/RequestFeatures.hpp"
 
@@ -22,14 +21,17 @@ std::string host_header(const config::BackendConfig& backend);
 // Azure "/openai/deployments/<deployment>/chat/completions?api-version=<v>".
 std::string upstream_target(const config::BackendConfig& backend, policy::Endpoint endpoint);
 
+// The bytes of the request a backend receives (request line, headers, body),
+// written as text in one string: it goes out in one write.
 // For anthropic backends `body` must already be a Messages request
 // (anthropic::chat_request_to_messages); for the others it is the OpenAI body,
 // whose model is rewritten and, for streams, asked for a usage chunk.
-http::request<http::string_body> make_upstream_request(const config::BackendConfig& backend,
-                                                       const std::string& api_key,
-                                                       policy::Endpoint endpoint,
-                                                       const boost::json::object& body, bool stream,
-                                                       const std::string& request_id,
-                                                       std::string_view client_accept);
+std::string make_upstream_request(const config::BackendConfig& backend, const std::string& api_key,
+                                  policy::Endpoint endpoint, const boost::json::object& body, bool stream,
+                                  const std::string& request_id, std::string_view client_accept);
+
+// The bytes of a health check: GET <base path><health_check.path>, with the
+// backend's credentials, closing the connection after the answer.
+std::string make_health_request(const config::BackendConfig& backend, const std::string& api_key);
 
 }  // namespace hgw::protocol

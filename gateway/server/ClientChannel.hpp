@@ -4,6 +4,7 @@
 #pragma once
 
 #include "gateway/Asio.hpp"
+#include "gateway/server/Response.hpp"
 
 #include <functional>
 #include <memory>
@@ -12,7 +13,6 @@
 
 namespace hgw::server {
 
-using Response = http::response<http::string_body>;
 using Request = http::request<http::string_body>;
 
 class ClientChannel {
@@ -21,7 +21,7 @@ class ClientChannel {
 
   // Each returns false when the client is gone (the handler should stop).
   virtual awaitable<bool> send(Response response) = 0;
-  virtual awaitable<bool> start_stream(http::response<http::empty_body> head) = 0;  // chunked
+  virtual awaitable<bool> start_stream(Response head) = 0;  // chunked; head.body unused
   virtual awaitable<bool> send_chunk(std::string_view data) = 0;                 // one write
   virtual awaitable<bool> finish_stream() = 0;
 

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include "gateway/protocol/HttpWire.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
 
 namespace hgw::server {
@@ -10,40 +11,49 @@ namespace {
 using namespace std::chrono_literals;
 
 Response error_response(unsigned status, std::string_view message, std::string_view type,
-                        std::string_view code, unsigned version) {
-  Response res{static_cast<http::status>(status), version};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::connection, "close");
-  res.body() = protocol::error_body(message, type, code);
-  res.keep_alive(false);
-  res.prepare_payload();
+                        std::string_view code) {
+  Response res{status};
+  res.add("Content-Type", "application/json");
+  res.body = protocol::error_body(message, type, code);
   return res;
 }
 
 // Cancels the reads on a socket when a client is too slow, leaving the socket
-// open so that the 408 can still be written.
+// open so that the 408 can still be written. One per session, armed for each
+// read: the timer and its shared state are allocated once per connection.
 class SlowClientTimer {
  public:
-  SlowClientTimer(tcp::socket& socket, std::uint32_t timeout_ms)
-      : state_(std::make_shared<State>(socket.get_executor())) {
+  explicit SlowClientTimer(tcp::socket& socket)
+      : socket_(socket), state_(std::make_shared<State>(socket.get_executor())) {}
+  ~SlowClientTimer() { disarm(); }
+
+  void arm(std::uint32_t timeout_ms) {
+    // A handler of an earlier arming may still be queued; the generation
+    // tells it apart, so that it cannot cancel this read.
+    const std::uint64_t generation = ++state_->generation;
+    state_->fired = false;
     state_->timer.expires_after(std::chrono::milliseconds(timeout_ms));
-    state_->timer.async_wait([state = state_, &socket](error_code ec) {
-      if (ec) return;
+    state_->timer.async_wait([state = state_, generation, &socket = socket_](error_code ec) {
+      if (ec || state->generation != generation) return;
       state->fired = true;
       error_code ignored;
       socket.cancel(ignored);
     });
   }
-  ~SlowClientTimer() { cancel(); }
+  void disarm() {
+    ++state_->generation;
+    state_->timer.cancel();
+  }
   bool fired() const { return state_->fired; }
-  void cancel() { state_->timer.cancel(); }
 
  private:
   struct State {
     explicit State(net::any_io_executor ex) : timer(ex) {}
     net::steady_timer timer;
+    std::uint64_t generation = 0;
     bool fired = false;
   };
+  tcp::socket& socket_;
   std::shared_ptr<State> state_;
 };
 
@@ -55,7 +65,8 @@ beast::tcp_stream& lowest(Stream& s) {
 template <class Stream>
 class Session final : public ClientChannel {
  public:
-  Session(Stream& stream, std::shared_ptr<const SessionEnv> env) : stream_(stream), env_(std::move(env)) {}
+  Session(Stream& stream, std::shared_ptr<const SessionEnv> env)
+      : stream_(stream), env_(std::move(env)), read_timer_(lowest(stream_).socket()) {}
 
   awaitable<void> run() {
     const auto& limits = env_->limits;
@@ -65,16 +76,13 @@ class Session final : public ClientChannel {
       http::request_parser<http::string_body> parser;
       parser.header_limit(limits.max_header_bytes);
       parser.body_limit(limits.max_body_bytes);
-      // Our own timer, not the stream's expiry: a stream that expires closes
-      // the socket, and a slow client must still receive its 408.
       // The first request's head must arrive within header_timeout_ms; on a
       // kept-alive connection the next head within idle_timeout_ms (an idle
       // connection closes quietly, a half-sent head gets its 408).
-      SlowClientTimer head_timer(lowest(stream_).socket(),
-                                 first ? limits.header_timeout_ms : limits.idle_timeout_ms);
+      read_timer_.arm(first ? limits.header_timeout_ms : limits.idle_timeout_ms);
       auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_nothrow);
-      if (hec && head_timer.fired()) hec = beast::error::timeout;
-      head_timer.cancel();
+      if (hec && read_timer_.fired()) hec = beast::error::timeout;
+      read_timer_.disarm();
       if (hec) {
         co_await answer_read_error(hec, parser.got_some() || buffer_.size() > 0 || hn > 0, true);
         break;
@@ -84,27 +92,28 @@ class Session final : public ClientChannel {
       version_ = head.version();
       if (head.count(http::field::content_length) && head.count(http::field::transfer_encoding)) {
         // Request smuggling guard (RFC 9112 §6.3): never guess which one counts.
-        co_await send(error_response(400, "request has both Content-Length and Transfer-Encoding",
-                                     "invalid_request_error", "bad_request", version_));
+        co_await reply_and_close(error_response(400, "request has both Content-Length and Transfer-Encoding",
+                                     "invalid_request_error", "bad_request"));
         break;
       }
       if (auto len = parser.content_length(); len && *len > limits.max_body_bytes) {
-        co_await send(error_response(
+        co_await reply_and_close(error_response(
             413,
             "request body of " + std::to_string(*len) + " bytes exceeds the limit of " +
                 std::to_string(limits.max_body_bytes) + " bytes (server.limits.max_body_bytes)",
-            "invalid_request_error", "request_too_large", version_));
+            "invalid_request_error", "request_too_large"));
         break;
       }
       if (beast::iequals(head[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> cont{http::status::continue_, version_};
-        auto [cec, cn] = co_await http::async_write(stream_, cont, use_nothrow);
-        if (cec) break;
+        out_.clear();
+        protocol::append_status_line(100, version_, out_);
+        out_ += "\r\n";
+        if (!co_await write_out()) break;
       }
-      SlowClientTimer body_timer(lowest(stream_).socket(), limits.header_timeout_ms);
+      read_timer_.arm(limits.header_timeout_ms);
       auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_nothrow);
-      if (bec && body_timer.fired()) bec = beast::error::timeout;
-      body_timer.cancel();
+      if (bec && read_timer_.fired()) bec = beast::error::timeout;
+      read_timer_.disarm();
       if (bec) {
         co_await answer_read_error(bec, true, false);
         break;
@@ -120,48 +129,34 @@ class Session final : public ClientChannel {
   // ---- ClientChannel ----------------------------------------------------
   awaitable<bool> send(Response response) override {
     if (broken_) co_return false;
-    if (!keep_alive_ || env_->draining->load()) response.keep_alive(false);
-    if (!response.keep_alive()) keep_alive_ = false;
-    response.prepare_payload();
-    // Slow readers must not hold a session forever.
-    lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
-    auto [ec, n] = co_await http::async_write(stream_, response, use_nothrow);
-    lowest(stream_).expires_never();
-    if (ec) broken_ = true;
-    co_return !broken_;
+    out_.clear();
+    append_head(response);
+    protocol::append_field("Content-Length", response.body.size(), out_);
+    out_ += "\r\n";
+    out_ += response.body;
+    co_return co_await write_out();
   }
 
-  awaitable<bool> start_stream(http::response<http::empty_body> head) override {
+  awaitable<bool> start_stream(Response head) override {
     if (broken_) co_return false;
-    if (!keep_alive_ || env_->draining->load()) head.keep_alive(false);
-    if (!head.keep_alive()) keep_alive_ = false;
-    head.chunked(true);
-    http::response_serializer<http::empty_body> sr{head};
-    lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
-    auto [ec, n] = co_await http::async_write_header(stream_, sr, use_nothrow);
-    lowest(stream_).expires_never();
-    if (ec) broken_ = true;
-    co_return !broken_;
+    out_.clear();
+    append_head(head);
+    out_ += "Transfer-Encoding: chunked\r\n\r\n";
+    co_return co_await write_out();
   }
 
   awaitable<bool> send_chunk(std::string_view data) override {
     if (broken_) co_return false;
     if (data.empty()) co_return true;  // an empty chunk would end the body
-    lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
-    auto [ec, n] = co_await net::async_write(
-        stream_, http::make_chunk(net::const_buffer(data.data(), data.size())), use_nothrow);
-    lowest(stream_).expires_never();
-    if (ec) broken_ = true;
-    co_return !broken_;
+    out_.clear();
+    protocol::append_chunk(data, out_);
+    co_return co_await write_out();
   }
 
   awaitable<bool> finish_stream() override {
     if (broken_) co_return false;
-    lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
-    auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), use_nothrow);
-    lowest(stream_).expires_never();
-    if (ec) broken_ = true;
-    co_return !broken_;
+    out_.assign(protocol::kLastChunk);
+    co_return co_await write_out();
   }
 
   std::shared_ptr<CloseWatch> watch_close(std::function<void()> on_close) override {
@@ -191,37 +186,68 @@ class Session final : public ClientChannel {
       co_return;
     if (ec == beast::error::timeout) {
       if (got_bytes)
-        co_await send(error_response(408,
+        co_await reply_and_close(error_response(408,
                                      in_header
                                          ? "request head not complete within server.limits.header_timeout_ms"
                                          : "request body not complete within server.limits.header_timeout_ms",
-                                     "invalid_request_error", "request_timeout", version_));
+                                     "invalid_request_error", "request_timeout"));
       co_return;
     }
     if (ec == http::error::header_limit) {
-      co_await send(error_response(431,
+      co_await reply_and_close(error_response(431,
                                    "request headers exceed " + std::to_string(env_->limits.max_header_bytes) +
                                        " bytes (server.limits.max_header_bytes)",
-                                   "invalid_request_error", "headers_too_large", version_));
+                                   "invalid_request_error", "headers_too_large"));
       co_return;
     }
     if (ec == http::error::body_limit) {
-      co_await send(error_response(413,
+      co_await reply_and_close(error_response(413,
                                    "request body exceeds the limit of " +
                                        std::to_string(env_->limits.max_body_bytes) +
                                        " bytes (server.limits.max_body_bytes)",
-                                   "invalid_request_error", "request_too_large", version_));
+                                   "invalid_request_error", "request_too_large"));
       co_return;
     }
-    co_await send(error_response(400, "malformed HTTP request: " + ec.message(), "invalid_request_error",
-                                 "bad_request", version_));
+    co_await reply_and_close(error_response(400, "malformed HTTP request: " + ec.message(), "invalid_request_error",
+                                 "bad_request"));
+  }
+
+  // The session ends after this answer: say so in it.
+  awaitable<void> reply_and_close(Response response) {
+    keep_alive_ = false;
+    co_await send(std::move(response));
+  }
+
+  // Status line, the response's headers and Connection, into out_. The
+  // connection stays open only if the client wants it and we are not draining.
+  void append_head(const Response& response) {
+    if (env_->draining->load()) keep_alive_ = false;
+    protocol::append_status_line(response.status, version_, out_);
+    out_ += response.headers;
+    if (!keep_alive_)
+      out_ += "Connection: close\r\n";
+    else if (version_ == 10)
+      out_ += "Connection: keep-alive\r\n";
+  }
+
+  // Writes out_ in one go. Slow readers must not hold a session forever.
+  awaitable<bool> write_out() {
+    lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(out_), use_nothrow);
+    lowest(stream_).expires_never();
+    if (ec) broken_ = true;
+    co_return !broken_;
   }
 
   awaitable<void> close();
 
   Stream& stream_;
   std::shared_ptr<const SessionEnv> env_;
+  // Our own timer, not the stream's expiry: a stream that expires closes the
+  // socket, and a slow client must still receive its 408.
+  SlowClientTimer read_timer_;
   beast::flat_buffer buffer_;
+  std::string out_;  // the bytes of the next write, reused across requests
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool broken_ = false;
@@ -277,14 +303,15 @@ awaitable<void> run_tls_session(tcp::socket socket, ssl::context& tls,
 awaitable<void> reject_connection(tcp::socket socket, unsigned status, std::string body) {
   set_nodelay(socket);
   beast::tcp_stream stream(std::move(socket));
-  Response res{static_cast<http::status>(status), 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::retry_after, "1");
-  res.keep_alive(false);
-  res.body() = std::move(body);
-  res.prepare_payload();
+  std::string out;
+  protocol::append_status_line(status, 11, out);
+  protocol::append_field("Content-Type", "application/json", out);
+  protocol::append_field("Retry-After", "1", out);
+  protocol::append_field("Content-Length", body.size(), out);
+  out += "Connection: close\r\n\r\n";
+  out += body;
   stream.expires_after(std::chrono::seconds(2));
-  co_await http::async_write(stream, res, use_nothrow);
+  co_await net::async_write(stream, net::buffer(out), use_nothrow);
   error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream.socket().close(ignored);

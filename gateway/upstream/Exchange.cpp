@@ -81,14 +81,13 @@ awaitable<TransportFailure> Exchange::open_fresh() {
   co_return in_tls ? TransportFailure::tls_error : TransportFailure::connect_error;
 }
 
-awaitable<TransportFailure> Exchange::write_and_read_head(http::request<http::string_body>& request,
-                                                          bool* nothing_received) {
+awaitable<TransportFailure> Exchange::write_and_read_head(const std::string& wire, bool* nothing_received) {
   *nothing_received = false;
   const auto& b = pool_.backend();
   bool by_deadline = false;
   conn_->tcp().expires_after(bounded(b.timeouts.first_token_ms, &by_deadline));
   auto [wec, wn] = co_await on_stream(*conn_, [&](auto& s) -> awaitable<std::tuple<error_code, std::size_t>> {
-    co_return co_await http::async_write(s, request, use_nothrow);
+    co_return co_await net::async_write(s, net::buffer(wire), use_nothrow);
   });
   if (wec) {
     *nothing_received = true;
@@ -107,8 +106,7 @@ awaitable<TransportFailure> Exchange::write_and_read_head(http::request<http::st
   co_return TransportFailure::none;
 }
 
-awaitable<TransportFailure> Exchange::send(http::request<http::string_body>& request) {
-  request.prepare_payload();
+awaitable<TransportFailure> Exchange::send(const std::string& request) {
   conn_ = pool_.take_idle();
   if (conn_) {
     bool nothing_received = false;

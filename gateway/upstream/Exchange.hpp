@@ -33,8 +33,9 @@ class Exchange {
       : pool_holder_(std::move(pool)), pool_(*pool_holder_), deadline_(deadline) {}
   ~Exchange();
 
-  // Connect (or reuse), write, read the head within timeouts.first_token_ms.
-  awaitable<TransportFailure> send(http::request<http::string_body>& request);
+  // Connect (or reuse), write the request's bytes, read the head within
+  // timeouts.first_token_ms.
+  awaitable<TransportFailure> send(const std::string& request);
 
   unsigned status() const { return parser_->get().result_int(); }
   const http::fields& head() const { return parser_->get().base(); }
@@ -51,8 +52,7 @@ class Exchange {
 
  private:
   awaitable<TransportFailure> open_fresh();
-  awaitable<TransportFailure> write_and_read_head(http::request<http::string_body>& request,
-                                                  bool* nothing_received);
+  awaitable<TransportFailure> write_and_read_head(const std::string& wire, bool* nothing_received);
   Clock::duration bounded(std::uint32_t timeout_ms, bool* by_deadline) const;
   TransportFailure classify(const error_code& ec, TransportFailure on_timeout,
                             bool deadline_bound) const;

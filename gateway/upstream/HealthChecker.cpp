@@ -19,18 +19,9 @@ awaitable<void> run_health_checks(pipeline::Services& services, int b, std::uint
     auto pool = std::make_shared<BackendPool>(backend, state.tls.get());
     const auto deadline = Clock::now() + std::chrono::milliseconds(hc.timeout_ms);
     Exchange exchange(pool, deadline);
-    http::request<http::string_body> req{http::verb::get, backend.base_path + hc.path, 11};
-    req.set(http::field::host, protocol::host_header(backend));
-    req.set(http::field::user_agent, "hybridgw-health/0.1");
-    if (!state.api_key.empty()) {
-      if (backend.protocol == config::Protocol::azure_openai)
-        req.set("api-key", state.api_key);
-      else
-        req.set(http::field::authorization, "Bearer " + state.api_key);
-    }
-    req.keep_alive(false);
+    const std::string request = protocol::make_health_request(backend, state.api_key);
     bool ok = false;
-    if (co_await exchange.send(req) == TransportFailure::none) {
+    if (co_await exchange.send(request) == TransportFailure::none) {
       std::string body;
       const bool read = co_await exchange.read_all(body, 1024 * 1024) == TransportFailure::none;
       ok = read && exchange.status() >= 200 && exchange.status() < 300;

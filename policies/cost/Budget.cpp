@@ -17,20 +17,25 @@ std::string money(double v) {
 }
 }  // namespace
 
-std::string day_key(system_clock::time_point t) {
+namespace {
+// "YYYY-MM" or "YYYY-MM-DD" without printf: these keys are built for every
+// request that is charged.
+std::string date_key(system_clock::time_point t, bool with_day) {
   const auto ymd = ymd_of(t);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
+  const int year = static_cast<int>(ymd.year());
+  const unsigned month = static_cast<unsigned>(ymd.month());
+  const unsigned day = static_cast<unsigned>(ymd.day());
+  if (year < 0 || year > 9999) return "0000-00";  // outside what a clock will read
+  char buf[10] = {char('0' + year / 1000), char('0' + year / 100 % 10), char('0' + year / 10 % 10),
+                  char('0' + year % 10), '-', char('0' + month / 10), char('0' + month % 10),
+                  '-', char('0' + day / 10), char('0' + day % 10)};
+  return std::string(buf, with_day ? 10 : 7);
 }
+}  // namespace
 
-std::string month_key(system_clock::time_point t) {
-  const auto ymd = ymd_of(t);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()));
-  return buf;
-}
+std::string day_key(system_clock::time_point t) { return date_key(t, true); }
+
+std::string month_key(system_clock::time_point t) { return date_key(t, false); }
 
 system_clock::time_point next_day_start(system_clock::time_point t) {
   return system_clock::time_point{floor<days>(t) + days{1}};
