@@ -17,6 +17,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <chrono>
+#include <string_view>
 
 namespace hgw {
 
@@ -36,6 +37,19 @@ inline constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 inline void set_nodelay(tcp::socket& s) {
   error_code ignored;
   s.set_option(tcp::no_delay(true), ignored);
+}
+
+// Writes what a plain socket takes at once, without waiting: most heads and
+// whole answers fit in the send buffer, and then no timer is armed and no
+// coroutine suspends. The rest, if any, is for an async write. Returns the
+// bytes written; `failed` is set when the connection is broken.
+inline std::size_t write_now(tcp::socket& s, std::string_view data, bool& failed) {
+  error_code ec;
+  if (!s.non_blocking()) s.non_blocking(true, ec);  // async operations are not affected
+  if (ec) return 0;
+  const std::size_t n = s.write_some(net::buffer(data.data(), data.size()), ec);
+  failed = ec && ec != net::error::would_block && ec != net::error::try_again;
+  return ec ? 0 : n;
 }
 
 }  // namespace hgw

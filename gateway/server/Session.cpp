@@ -110,10 +110,13 @@ class Session final : public ClientChannel {
         out_ += "\r\n";
         if (!co_await write_out()) break;
       }
-      read_timer_.arm(limits.header_timeout_ms);
+      // A body that came with the head (the usual case) needs no timer.
+      const auto body_length = parser.content_length();
+      const bool body_buffered = body_length && buffer_.size() >= *body_length;
+      if (!body_buffered) read_timer_.arm(limits.header_timeout_ms);
       auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_nothrow);
       if (bec && read_timer_.fired()) bec = beast::error::timeout;
-      read_timer_.disarm();
+      if (!body_buffered) read_timer_.disarm();
       if (bec) {
         co_await answer_read_error(bec, true, false);
         break;
@@ -232,8 +235,15 @@ class Session final : public ClientChannel {
 
   // Writes out_ in one go. Slow readers must not hold a session forever.
   awaitable<bool> write_out() {
+    std::size_t written = 0;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      bool failed = false;
+      written = write_now(stream_.socket(), out_, failed);
+      if (failed) broken_ = true;
+      if (failed || written == out_.size()) co_return !broken_;
+    }
     lowest(stream_).expires_after(std::chrono::milliseconds(env_->limits.idle_timeout_ms));
-    auto [ec, n] = co_await net::async_write(stream_, net::buffer(out_), use_nothrow);
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(out_) + written, use_nothrow);
     lowest(stream_).expires_never();
     if (ec) broken_ = true;
     co_return !broken_;

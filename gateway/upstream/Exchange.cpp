@@ -86,9 +86,16 @@ awaitable<TransportFailure> Exchange::write_and_read_head(const std::string& wir
   const auto& b = pool_.backend();
   bool by_deadline = false;
   conn_->tcp().expires_after(bounded(b.timeouts.first_token_ms, &by_deadline));
-  auto [wec, wn] = co_await on_stream(*conn_, [&](auto& s) -> awaitable<std::tuple<error_code, std::size_t>> {
-    co_return co_await net::async_write(s, net::buffer(wire), use_nothrow);
-  });
+  std::size_t written = 0;
+  bool write_failed = false;
+  if (!conn_->is_tls()) written = write_now(conn_->tcp().socket(), wire, write_failed);
+  error_code wec = write_failed ? net::error::connection_reset : error_code{};
+  if (!write_failed && written < wire.size()) {
+    auto [ec, n] = co_await on_stream(*conn_, [&](auto& s) -> awaitable<std::tuple<error_code, std::size_t>> {
+      co_return co_await net::async_write(s, net::buffer(wire) + written, use_nothrow);
+    });
+    wec = ec;
+  }
   if (wec) {
     *nothing_received = true;
     co_return classify(wec, TransportFailure::timeout_first_token, by_deadline);
