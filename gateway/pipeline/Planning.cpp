@@ -49,13 +49,15 @@ Planned plan_request(const Snapshot& snap, PlanningRequest& request) {
   if (request.endpoint == policy::Endpoint::embeddings) p.features.stream = false;
   p.features.headers = request.policy_headers;
 
-  // What is in the prompt decides where it may go.
-  auto texts = compliance::collect_texts(*request.body, request.endpoint);
-  std::vector<std::string_view> views;
-  views.reserve(texts.size());
-  for (const auto* t : texts) views.emplace_back(t->data(), t->size());
-  if (const auto* detectors = snap.detectors(); detectors && !detectors->empty())
+  // What is in the prompt decides where it may go (with no detectors there is
+  // nothing to look for, and the texts are not collected).
+  if (const auto* detectors = snap.detectors(); detectors && !detectors->empty()) {
+    auto texts = compliance::collect_texts(*request.body, request.endpoint);
+    std::vector<std::string_view> views;
+    views.reserve(texts.size());
+    for (const auto* t : texts) views.emplace_back(t->data(), t->size());
     p.findings = detectors->scan(views);
+  }
   p.compliance = compliance::decide(cfg.compliance, cfg.backends, request.tenant,
                                     request.data_class_header, p.findings, false);
   const auto& cd = *p.compliance;

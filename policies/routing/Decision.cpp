@@ -25,22 +25,25 @@ std::vector<const CandidateTrace*> ordered(const std::vector<CandidateTrace>& tr
 }  // namespace
 
 std::string Decision::short_form() const {
-  std::string s = "route=" + route + ";rule=" + rule + ";strategy=" + strategy + ";order=";
+  // Sent on every answer (x-hybridgw-decision): appended in place.
+  std::string s;
+  s.reserve(64 + route.size() + rule.size() + trace.size() * 24);
+  s.append("route=").append(route).append(";rule=").append(rule).append(";strategy=").append(strategy);
+  s.append(";order=");
   bool first = true;
   for (const auto* c : ordered(trace)) {
     if (!first) s += ',';
     s += c->backend;
     first = false;
   }
-  std::string rejected;
+  first = true;
   for (const auto& c : trace) {
     if (c.verdict != Verdict::rejected) continue;
-    if (!rejected.empty()) rejected += ',';
-    rejected += c.backend + ":" + c.policy;
+    s.append(first ? ";rejected=" : ",").append(c.backend).append(":").append(c.policy);
+    first = false;
   }
-  if (!rejected.empty()) s += ";rejected=" + rejected;
   if (downgraded) s += ";downgraded=1";
-  if (status) s += ";status=" + std::to_string(status);
+  if (status) s.append(";status=").append(std::to_string(status));
   return s;
 }
 
