@@ -93,15 +93,15 @@ class Session final : public ClientChannel {
       if (head.count(http::field::content_length) && head.count(http::field::transfer_encoding)) {
         // Request smuggling guard (RFC 9112 §6.3): never guess which one counts.
         co_await reply_and_close(error_response(400, "request has both Content-Length and Transfer-Encoding",
-                                     "invalid_request_error", "bad_request"));
+                                                "invalid_request_error", "bad_request"));
         break;
       }
       if (auto len = parser.content_length(); len && *len > limits.max_body_bytes) {
         co_await reply_and_close(error_response(
-            413,
-            "request body of " + std::to_string(*len) + " bytes exceeds the limit of " +
-                std::to_string(limits.max_body_bytes) + " bytes (server.limits.max_body_bytes)",
-            "invalid_request_error", "request_too_large"));
+                                                413,
+                                                "request body of " + std::to_string(*len) + " bytes exceeds the limit of " +
+                                                std::to_string(limits.max_body_bytes) + " bytes (server.limits.max_body_bytes)",
+                                                "invalid_request_error", "request_too_large"));
         break;
       }
       if (beast::iequals(head[http::field::expect], "100-continue")) {
@@ -115,8 +115,10 @@ class Session final : public ClientChannel {
       const bool body_buffered = body_length && buffer_.size() >= *body_length;
       if (!body_buffered) read_timer_.arm(limits.header_timeout_ms);
       auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_nothrow);
-      if (bec && read_timer_.fired()) bec = beast::error::timeout;
-      if (!body_buffered) read_timer_.disarm();
+      if (!body_buffered) {
+        if (bec && read_timer_.fired()) bec = beast::error::timeout;
+        read_timer_.disarm();
+      }
       if (bec) {
         co_await answer_read_error(bec, true, false);
         break;
@@ -190,29 +192,29 @@ class Session final : public ClientChannel {
     if (ec == beast::error::timeout) {
       if (got_bytes)
         co_await reply_and_close(error_response(408,
-                                     in_header
-                                         ? "request head not complete within server.limits.header_timeout_ms"
-                                         : "request body not complete within server.limits.header_timeout_ms",
-                                     "invalid_request_error", "request_timeout"));
+                                                in_header
+                                                    ? "request head not complete within server.limits.header_timeout_ms"
+                                                    : "request body not complete within server.limits.header_timeout_ms",
+                                                "invalid_request_error", "request_timeout"));
       co_return;
     }
     if (ec == http::error::header_limit) {
       co_await reply_and_close(error_response(431,
-                                   "request headers exceed " + std::to_string(env_->limits.max_header_bytes) +
-                                       " bytes (server.limits.max_header_bytes)",
-                                   "invalid_request_error", "headers_too_large"));
+                                              "request headers exceed " + std::to_string(env_->limits.max_header_bytes) +
+                                                  " bytes (server.limits.max_header_bytes)",
+                                              "invalid_request_error", "headers_too_large"));
       co_return;
     }
     if (ec == http::error::body_limit) {
       co_await reply_and_close(error_response(413,
-                                   "request body exceeds the limit of " +
-                                       std::to_string(env_->limits.max_body_bytes) +
-                                       " bytes (server.limits.max_body_bytes)",
-                                   "invalid_request_error", "request_too_large"));
+                                              "request body exceeds the limit of " +
+                                                  std::to_string(env_->limits.max_body_bytes) +
+                                                  " bytes (server.limits.max_body_bytes)",
+                                              "invalid_request_error", "request_too_large"));
       co_return;
     }
     co_await reply_and_close(error_response(400, "malformed HTTP request: " + ec.message(), "invalid_request_error",
-                                 "bad_request"));
+                                            "bad_request"));
   }
 
   // The session ends after this answer: say so in it.
