@@ -11,13 +11,14 @@ void BackendPool::expire(Clock::time_point now) {
 }
 
 std::unique_ptr<UpstreamConnection> BackendPool::take_idle() {
-  expire(Clock::now());
+  const auto now = Clock::now();
+  expire(now);
   // Most recently used first: it is the least likely to have been closed by
   // the peer's own keep-alive timeout.
   while (!idle_.empty()) {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
-    if (conn->looks_alive()) return conn;
+    if (conn->looks_alive(now)) return conn;
     conn->close();
   }
   return nullptr;

@@ -38,7 +38,7 @@ awaitable<error_code> UpstreamConnection::connect(const std::string& host, const
   co_return error_code{};
 }
 
-bool UpstreamConnection::looks_alive() {
+bool UpstreamConnection::looks_alive(Clock::time_point now) {
   auto& sock = tcp().socket();
   if (!sock.is_open()) return false;
   if (tls_) {
@@ -46,6 +46,7 @@ bool UpstreamConnection::looks_alive() {
     if (SSL_pending(tls_->native_handle()) > 0) return false;
   }
   if (buffer_.size() > 0) return false;
+  if (now - idle_since < std::chrono::seconds(1)) return true;
   char probe;
   const ssize_t n = ::recv(sock.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n == 0) return false;                                  // peer closed

@@ -27,8 +27,11 @@ class UpstreamConnection {
                                 Clock::duration timeout, bool* timed_out_in_tls);
 
   // A pooled connection the peer has closed (or that holds unexpected bytes)
-  // must not carry a request.
-  bool looks_alive();
+  // must not carry a request. The peer is probed (one system call) only when
+  // the connection has been idle for a while: one used a moment ago is closed
+  // only in a race, and an exchange that finds its pooled connection closed
+  // before any answer byte retries on a fresh one anyway.
+  bool looks_alive(Clock::time_point now);
 
   void close();
 
