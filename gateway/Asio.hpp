@@ -27,14 +27,24 @@ namespace http = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using boost::system::error_code;
-template <class T>
-using awaitable = boost::asio::awaitable<T>;
 using Clock = std::chrono::steady_clock;
 
-inline constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+// Every io thread runs its own io_context, so the data plane names that
+// executor type instead of the type-erased any_io_executor: no executor copy,
+// comparison or work-tracking query goes through a function table.
+using Executor = net::io_context::executor_type;
+template <class T>
+using awaitable = net::awaitable<T, Executor>;
+inline constexpr auto use_nothrow = net::as_tuple(net::use_awaitable_t<Executor>{});
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using Acceptor = net::basic_socket_acceptor<tcp, Executor>;
+using Resolver = net::ip::basic_resolver<tcp, Executor>;
+using Timer = net::basic_waitable_timer<Clock, net::wait_traits<Clock>, Executor>;
+using TcpStream = beast::basic_stream<tcp, Executor>;
 
 // Sets TCP_NODELAY: every socket in the gateway does (no Nagle delay on SSE chunks).
-inline void set_nodelay(tcp::socket& s) {
+template <class AnySocket>
+void set_nodelay(AnySocket& s) {
   error_code ignored;
   s.set_option(tcp::no_delay(true), ignored);
 }
@@ -43,7 +53,7 @@ inline void set_nodelay(tcp::socket& s) {
 // whole answers fit in the send buffer, and then no timer is armed and no
 // coroutine suspends. The rest, if any, is for an async write. Returns the
 // bytes written; `failed` is set when the connection is broken.
-inline std::size_t write_now(tcp::socket& s, std::string_view data, bool& failed) {
+inline std::size_t write_now(Socket& s, std::string_view data, bool& failed) {
   error_code ec;
   if (!s.non_blocking()) s.non_blocking(true, ec);  // async operations are not affected
   if (ec) return 0;

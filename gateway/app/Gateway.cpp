@@ -17,7 +17,7 @@ struct Gateway::Worker {
   std::unique_ptr<pipeline::ProxyHandler> handler;
   std::shared_ptr<server::SessionEnv> env;
   net::io_context ioc{1};  // one thread per io_context: no locking inside Asio
-  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<Acceptor> acceptor;
   std::thread thread;
   // Pooled upstream sockets belong to ioc: close them before it is destroyed
   // (the handler itself must outlive ioc's pending coroutines).
@@ -31,7 +31,7 @@ namespace {
 // Idle pooled upstream connections are closed even when no request comes to
 // notice them (file descriptors return to their baseline after load).
 awaitable<void> sweep_idle_upstreams(pipeline::ProxyHandler& handler) {
-  net::steady_timer timer(co_await net::this_coro::executor);
+  Timer timer(co_await net::this_coro::executor);
   for (;;) {
     timer.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await timer.async_wait(use_nothrow);
@@ -65,7 +65,7 @@ void Gateway::start() {
   unsigned short port = options_.port.value_or(cfg.server.port);
   for (unsigned i = 0; i < threads; ++i) {
     auto w = std::make_unique<Worker>();
-    w->acceptor = std::make_unique<tcp::acceptor>(server::open_acceptor(w->ioc, cfg.server.host, port, true));
+    w->acceptor = std::make_unique<Acceptor>(server::open_acceptor(w->ioc, cfg.server.host, port, true));
     if (port == 0) port = w->acceptor->local_endpoint().port();  // the others join the same port
     w->handler = std::make_unique<pipeline::ProxyHandler>(*services_);
     w->env = std::make_shared<server::SessionEnv>();
@@ -83,7 +83,7 @@ void Gateway::start() {
   admin_env_->handler = admin_handler_.get();
   admin_env_->draining = &stopped_;
   admin_env_->open_connections = &admin_connections_;
-  admin_acceptor_ = std::make_unique<tcp::acceptor>(
+  admin_acceptor_ = std::make_unique<Acceptor>(
       server::open_acceptor(admin_ioc_, cfg.admin.host, options_.admin_port.value_or(cfg.admin.port), false));
   admin_port_ = admin_acceptor_->local_endpoint().port();
 
@@ -152,7 +152,7 @@ void Gateway::begin_drain() {
 // timeout passed, then stops everything.
 void Gateway::watch_drain() {
   const auto limit = Clock::now() + std::chrono::milliseconds(services_->snapshot()->config().server.limits.drain_timeout_ms);
-  auto timer = std::make_shared<net::steady_timer>(admin_ioc_);
+  auto timer = std::make_shared<Timer>(admin_ioc_);
   auto poll = std::make_shared<std::function<void(error_code)>>();
   *poll = [this, timer, poll, limit](error_code) {
     if (services_->inflight_requests.load() == 0 || Clock::now() >= limit) {

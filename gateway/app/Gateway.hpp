@@ -47,7 +47,7 @@ class Gateway {
   std::unique_ptr<pipeline::Services> services_;
   std::vector<std::unique_ptr<Worker>> workers_;
   net::io_context admin_ioc_{1};
-  std::unique_ptr<tcp::acceptor> admin_acceptor_;
+  std::unique_ptr<Acceptor> admin_acceptor_;
   std::unique_ptr<admin::AdminHandler> admin_handler_;
   std::shared_ptr<server::SessionEnv> admin_env_;
   std::atomic<long> admin_connections_{0};

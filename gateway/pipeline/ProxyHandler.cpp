@@ -446,7 +446,7 @@ awaitable<void> ProxyHandler::run_attempts(Call& call) {
       }
       if (step.kind == failover::NextStep::Kind::retry_same) {
         if (step.delay.count() > 0) {
-          net::steady_timer timer(co_await net::this_coro::executor);
+          Timer timer(co_await net::this_coro::executor);
           timer.expires_after(step.delay);
           co_await timer.async_wait(use_nothrow);
         }
@@ -484,7 +484,7 @@ awaitable<bool> ProxyHandler::wait_for_slot(Call& call, int backend, Clock::time
     co_return state.gate.try_enter({}).result == failover::ConcurrencyGate::Result::entered;
   }
   auto ex = co_await net::this_coro::executor;
-  auto timer = std::make_shared<net::steady_timer>(ex);
+  auto timer = std::make_shared<Timer>(ex);
   auto granted = std::make_shared<bool>(false);
   const auto admission = state.gate.try_enter([ex, timer, granted] {
     // Runs on the thread that released the slot: hop to ours.

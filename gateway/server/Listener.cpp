@@ -8,15 +8,15 @@
 
 namespace hgw::server {
 
-tcp::acceptor open_acceptor(net::io_context& ioc, const std::string& host, unsigned short port,
+Acceptor open_acceptor(net::io_context& ioc, const std::string& host, unsigned short port,
                             bool reuse_port) {
   error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (ec) throw std::runtime_error("cannot listen on '" + host + "': not an IP address");
   tcp::endpoint endpoint(address, port);
-  tcp::acceptor acceptor(ioc);
+  Acceptor acceptor(ioc);
   acceptor.open(endpoint.protocol());
-  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.set_option(Acceptor::reuse_address(true));
   if (reuse_port) {
     using reuse_port_option = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
     acceptor.set_option(reuse_port_option(true));
@@ -28,7 +28,7 @@ tcp::acceptor open_acceptor(net::io_context& ioc, const std::string& host, unsig
   return acceptor;
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<const SessionEnv> env,
+awaitable<void> accept_loop(Acceptor& acceptor, std::shared_ptr<const SessionEnv> env,
                             ssl::context* tls) {
   auto ex = co_await net::this_coro::executor;
   for (;;) {
@@ -36,7 +36,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<const Sessi
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
       // Out of file descriptors and the like: back off briefly, keep serving.
-      net::steady_timer pause(ex, std::chrono::milliseconds(50));
+      Timer pause(ex, std::chrono::milliseconds(50));
       co_await pause.async_wait(use_nothrow);
       continue;
     }

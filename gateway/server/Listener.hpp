@@ -12,10 +12,10 @@ namespace hgw::server {
 
 // Opens an acceptor. reuse_port lets one acceptor per io thread share the
 // port (the kernel spreads connections). Throws on failure (start-up only).
-tcp::acceptor open_acceptor(net::io_context& ioc, const std::string& host, unsigned short port,
+Acceptor open_acceptor(net::io_context& ioc, const std::string& host, unsigned short port,
                             bool reuse_port);
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<const SessionEnv> env,
+awaitable<void> accept_loop(Acceptor& acceptor, std::shared_ptr<const SessionEnv> env,
                             ssl::context* tls);
 
 }  // namespace hgw::server

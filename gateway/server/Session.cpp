@@ -23,7 +23,7 @@ Response error_response(unsigned status, std::string_view message, std::string_v
 // read: the timer and its shared state are allocated once per connection.
 class SlowClientTimer {
  public:
-  explicit SlowClientTimer(tcp::socket& socket)
+  explicit SlowClientTimer(Socket& socket)
       : socket_(socket), state_(std::make_shared<State>(socket.get_executor())) {}
   ~SlowClientTimer() { disarm(); }
 
@@ -48,17 +48,17 @@ class SlowClientTimer {
 
  private:
   struct State {
-    explicit State(net::any_io_executor ex) : timer(ex) {}
-    net::steady_timer timer;
+    explicit State(Executor ex) : timer(ex) {}
+    Timer timer;
     std::uint64_t generation = 0;
     bool fired = false;
   };
-  tcp::socket& socket_;
+  Socket& socket_;
   std::shared_ptr<State> state_;
 };
 
 template <class Stream>
-beast::tcp_stream& lowest(Stream& s) {
+TcpStream& lowest(Stream& s) {
   return beast::get_lowest_layer(s);
 }
 
@@ -172,7 +172,7 @@ class Session final : public ClientChannel {
     // The handler may run after the request ended (with the next request's
     // bytes, or when the socket closes); it only acts while the watch is active,
     // and the socket is open for as long as that is the case.
-    sock.async_wait(tcp::socket::wait_read, [watch, fd](error_code ec) {
+    sock.async_wait(Socket::wait_read, [watch, fd](error_code ec) {
       if (ec || !watch->active) return;
       char probe[1];
       const ssize_t n = ::recv(fd, probe, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -238,7 +238,7 @@ class Session final : public ClientChannel {
   // Writes out_ in one go. Slow readers must not hold a session forever.
   awaitable<bool> write_out() {
     std::size_t written = 0;
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    if constexpr (std::is_same_v<Stream, TcpStream>) {
       bool failed = false;
       written = write_now(stream_.socket(), out_, failed);
       if (failed) broken_ = true;
@@ -266,15 +266,15 @@ class Session final : public ClientChannel {
 };
 
 template <>
-awaitable<void> Session<beast::tcp_stream>::close() {
+awaitable<void> Session<TcpStream>::close() {
   error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.socket().shutdown(Socket::shutdown_send, ignored);
   stream_.socket().close(ignored);
   co_return;
 }
 
 template <>
-awaitable<void> Session<beast::ssl_stream<beast::tcp_stream>>::close() {
+awaitable<void> Session<beast::ssl_stream<TcpStream>>::close() {
   if (!broken_) {
     lowest(stream_).expires_after(1s);
     co_await stream_.async_shutdown(use_nothrow);
@@ -292,29 +292,29 @@ struct ConnectionCount {
 
 }  // namespace
 
-awaitable<void> run_plain_session(tcp::socket socket, std::shared_ptr<const SessionEnv> env) {
+awaitable<void> run_plain_session(Socket socket, std::shared_ptr<const SessionEnv> env) {
   ConnectionCount count{env->open_connections};
   set_nodelay(socket);
-  beast::tcp_stream stream(std::move(socket));
-  Session<beast::tcp_stream> session(stream, env);
+  TcpStream stream(std::move(socket));
+  Session<TcpStream> session(stream, env);
   co_await session.run();
 }
 
-awaitable<void> run_tls_session(tcp::socket socket, ssl::context& tls,
+awaitable<void> run_tls_session(Socket socket, ssl::context& tls,
                                 std::shared_ptr<const SessionEnv> env) {
   ConnectionCount count{env->open_connections};
   set_nodelay(socket);
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
+  beast::ssl_stream<TcpStream> stream(std::move(socket), tls);
   beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(env->limits.header_timeout_ms));
   auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow);
   if (ec) co_return;
-  Session<beast::ssl_stream<beast::tcp_stream>> session(stream, env);
+  Session<beast::ssl_stream<TcpStream>> session(stream, env);
   co_await session.run();
 }
 
-awaitable<void> reject_connection(tcp::socket socket, unsigned status, std::string body) {
+awaitable<void> reject_connection(Socket socket, unsigned status, std::string body) {
   set_nodelay(socket);
-  beast::tcp_stream stream(std::move(socket));
+  TcpStream stream(std::move(socket));
   std::string out;
   protocol::append_status_line(status, 11, out);
   protocol::append_field("Content-Type", "application/json", out);
@@ -325,7 +325,7 @@ awaitable<void> reject_connection(tcp::socket socket, unsigned status, std::stri
   stream.expires_after(std::chrono::seconds(2));
   co_await net::async_write(stream, net::buffer(out), use_nothrow);
   error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.socket().shutdown(Socket::shutdown_both, ignored);
   stream.socket().close(ignored);
 }
 

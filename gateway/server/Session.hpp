@@ -23,13 +23,13 @@ struct SessionEnv {
 };
 
 // Runs a plain-TCP session to completion.
-awaitable<void> run_plain_session(tcp::socket socket, std::shared_ptr<const SessionEnv> env);
+awaitable<void> run_plain_session(Socket socket, std::shared_ptr<const SessionEnv> env);
 // Runs a TLS session (handshake first, within the header timeout).
-awaitable<void> run_tls_session(tcp::socket socket, ssl::context& tls,
+awaitable<void> run_tls_session(Socket socket, ssl::context& tls,
                                 std::shared_ptr<const SessionEnv> env);
 
 // Sends a complete small response on a raw socket and closes it (used when the
 // connection limit is reached, before a session exists).
-awaitable<void> reject_connection(tcp::socket socket, unsigned status, std::string body);
+awaitable<void> reject_connection(Socket socket, unsigned status, std::string body);
 
 }  // namespace hgw::server

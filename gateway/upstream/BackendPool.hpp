@@ -17,7 +17,7 @@ class BackendPool {
 
   // A live idle connection, or nullptr when a new one must be opened.
   std::unique_ptr<UpstreamConnection> take_idle();
-  std::unique_ptr<UpstreamConnection> make(net::any_io_executor ex) {
+  std::unique_ptr<UpstreamConnection> make(Executor ex) {
     return std::make_unique<UpstreamConnection>(ex, tls_context_);
   }
   // Gives back a connection whose last response was read completely.

@@ -7,7 +7,7 @@ namespace hgw::upstream {
 
 awaitable<void> run_health_checks(pipeline::Services& services, int b, std::uint64_t generation) {
   auto ex = co_await net::this_coro::executor;
-  net::steady_timer timer(ex);
+  Timer timer(ex);
   for (;;) {
     auto snap = services.snapshot();
     if (snap->generation() != generation || services.draining.load()) co_return;  // a reload took over
@@ -35,7 +35,7 @@ awaitable<void> run_health_checks(pipeline::Services& services, int b, std::uint
   }
 }
 
-void start_health_checks(net::any_io_executor ex, pipeline::Services& services) {
+void start_health_checks(Executor ex, pipeline::Services& services) {
   auto snap = services.snapshot();
   for (std::size_t i = 0; i < snap->backend_count(); ++i)
     if (snap->config().backends[i].health_check.enabled)

@@ -12,6 +12,6 @@ awaitable<void> run_health_checks(pipeline::Services& services, int backend_inde
 
 // Starts one check loop per backend of the current snapshot on ex, and again
 // for every later generation (call after each reload).
-void start_health_checks(net::any_io_executor ex, pipeline::Services& services);
+void start_health_checks(Executor ex, pipeline::Services& services);
 
 }  // namespace hgw::upstream

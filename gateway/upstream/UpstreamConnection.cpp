@@ -5,7 +5,7 @@
 
 namespace hgw::upstream {
 
-UpstreamConnection::UpstreamConnection(net::any_io_executor ex, ssl::context* tls_context) {
+UpstreamConnection::UpstreamConnection(Executor ex, ssl::context* tls_context) {
   if (tls_context)
     tls_.emplace(ex, *tls_context);
   else
@@ -15,7 +15,7 @@ UpstreamConnection::UpstreamConnection(net::any_io_executor ex, ssl::context* tl
 awaitable<error_code> UpstreamConnection::connect(const std::string& host, const std::string& port,
                                                   Clock::duration timeout, bool* timed_out_in_tls) {
   auto ex = co_await net::this_coro::executor;
-  tcp::resolver resolver(ex);
+  Resolver resolver(ex);
   auto [rec, results] = co_await resolver.async_resolve(host, port, use_nothrow);
   if (rec) co_return rec;
   auto& stream = tcp();
@@ -60,7 +60,7 @@ void UpstreamConnection::close() {
   error_code ignored;
   auto& sock = tcp().socket();
   if (sock.is_open()) {
-    sock.shutdown(tcp::socket::shutdown_both, ignored);
+    sock.shutdown(Socket::shutdown_both, ignored);
     sock.close(ignored);
   }
 }

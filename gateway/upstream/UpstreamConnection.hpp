@@ -12,12 +12,12 @@ namespace hgw::upstream {
 
 class UpstreamConnection {
  public:
-  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+  using TlsStream = beast::ssl_stream<TcpStream>;
 
-  UpstreamConnection(net::any_io_executor ex, ssl::context* tls_context);
+  UpstreamConnection(Executor ex, ssl::context* tls_context);
 
   bool is_tls() const { return tls_.has_value(); }
-  beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  TcpStream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
   TlsStream* tls() { return tls_ ? &*tls_ : nullptr; }
   beast::flat_buffer& buffer() { return buffer_; }
 
@@ -39,7 +39,7 @@ class UpstreamConnection {
   int requests_served = 0;
 
  private:
-  std::optional<beast::tcp_stream> plain_;
+  std::optional<TcpStream> plain_;
   std::optional<TlsStream> tls_;
   beast::flat_buffer buffer_;
 };
