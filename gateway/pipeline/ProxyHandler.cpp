@@ -395,7 +395,13 @@ awaitable<void> ProxyHandler::run_attempts(Call& call) {
           state.retry_budget.on_request(now);
           counted_request = true;
         }
-        if (!co_await wait_for_slot(call, b, deadline)) {
+        // Without a queue there is nothing to wait for: no coroutine for it.
+        bool entered = false;
+        if (cfg.backends[b].max_queue == 0)
+          entered = state.gate.try_enter({}).result == failover::ConcurrencyGate::Result::entered;
+        else
+          entered = co_await wait_for_slot(call, b, deadline);
+        if (!entered) {
           r.outcome = Outcome::queue_full;
           r.detail = "backend " + cfg.backends[b].name + " is at max_concurrency and its queue is full";
           if (probe) state.breaker.on_probe_abandoned(Clock::now());
@@ -479,10 +485,6 @@ awaitable<void> ProxyHandler::run_attempts(Call& call) {
 
 awaitable<bool> ProxyHandler::wait_for_slot(Call& call, int backend, Clock::time_point deadline) {
   auto& state = call.snap->backend(backend);
-  if (call.config().backends[backend].max_queue == 0) {
-    // Nobody can wait for a slot here: no timer, no callback to allocate.
-    co_return state.gate.try_enter({}).result == failover::ConcurrencyGate::Result::entered;
-  }
   auto ex = co_await net::this_coro::executor;
   auto timer = std::make_shared<Timer>(ex);
   auto granted = std::make_shared<bool>(false);

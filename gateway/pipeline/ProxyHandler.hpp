@@ -33,6 +33,7 @@ class ProxyHandler final : public server::RequestHandler {
                            const std::string& upstream_request, AttemptResult& r);
   awaitable<void> relay_stream(Call& call, int backend, upstream::Exchange& ex, AttemptResult& r);
   awaitable<void> relay_whole(Call& call, int backend, upstream::Exchange& ex, AttemptResult& r);
+  // A slot of a backend with a queue (max_queue > 0), waiting up to queue_timeout_ms.
   awaitable<bool> wait_for_slot(Call& call, int backend, Clock::time_point deadline);
   awaitable<void> reply_error(Call& call, unsigned status, std::string_view message,
                               std::string_view type, std::string_view code,

@@ -22,11 +22,13 @@ const char* to_string(TransportFailure f) {
 
 namespace {
 
-// Runs an operation on whichever stream the connection has.
+// Starts an operation on whichever stream the connection has. Not a coroutine:
+// the operation's awaitable is the same type for both streams, so it is
+// handed back as it is, without a frame of its own.
 template <class Op>
 awaitable<std::tuple<error_code, std::size_t>> on_stream(UpstreamConnection& c, Op op) {
-  if (auto* tls = c.tls()) co_return co_await op(*tls);
-  co_return co_await op(c.tcp());
+  if (auto* tls = c.tls()) return op(*tls);
+  return op(c.tcp());
 }
 
 // An HTTP parse error (not a transport one): the upstream spoke something
@@ -91,9 +93,8 @@ awaitable<TransportFailure> Exchange::write_and_read_head(const std::string& wir
   if (!conn_->is_tls()) written = write_now(conn_->tcp().socket(), wire, write_failed);
   error_code wec = write_failed ? net::error::connection_reset : error_code{};
   if (!write_failed && written < wire.size()) {
-    auto [ec, n] = co_await on_stream(*conn_, [&](auto& s) -> awaitable<std::tuple<error_code, std::size_t>> {
-      co_return co_await net::async_write(s, net::buffer(wire) + written, use_nothrow);
-    });
+    auto [ec, n] = co_await on_stream(
+        *conn_, [&](auto& s) { return net::async_write(s, net::buffer(wire) + written, use_nothrow); });
     wec = ec;
   }
   if (wec) {
@@ -103,9 +104,8 @@ awaitable<TransportFailure> Exchange::write_and_read_head(const std::string& wir
   parser_.emplace();
   parser_->header_limit(64 * 1024);
   parser_->body_limit(boost::none);  // streamed through; the pipeline bounds what it keeps
-  auto [rec, rn] = co_await on_stream(*conn_, [&](auto& s) -> awaitable<std::tuple<error_code, std::size_t>> {
-    co_return co_await http::async_read_header(s, conn_->buffer(), *parser_, use_nothrow);
-  });
+  auto [rec, rn] = co_await on_stream(
+      *conn_, [&](auto& s) { return http::async_read_header(s, conn_->buffer(), *parser_, use_nothrow); });
   if (rec) {
     *nothing_received = (rn == 0 && conn_->buffer().size() == 0);
     co_return classify(rec, TransportFailure::timeout_first_token, by_deadline);
@@ -138,9 +138,8 @@ awaitable<TransportFailure> Exchange::read_some(std::string& out, bool first_tok
         bounded(first_token ? b.timeouts.first_token_ms : b.timeouts.idle_ms, &by_deadline));
     parser_->get().body().data = buf;
     parser_->get().body().size = sizeof buf;
-    auto [ec, n] = co_await on_stream(*conn_, [&](auto& s) -> awaitable<std::tuple<error_code, std::size_t>> {
-      co_return co_await http::async_read_some(s, conn_->buffer(), *parser_, use_nothrow);
-    });
+    auto [ec, n] = co_await on_stream(
+        *conn_, [&](auto& s) { return http::async_read_some(s, conn_->buffer(), *parser_, use_nothrow); });
     const std::size_t got = sizeof buf - parser_->get().body().size;
     out.append(buf, got);
     if (ec && ec != http::error::need_buffer)
