@@ -11,3 +11,10 @@ wrk.body = '{"model":"' .. model .. '","messages":[' ..
   '{"role":"system","content":"You are a concise assistant that answers in one short paragraph."},' ..
   '{"role":"user","content":"Summarise the trade-offs between running an open-weight model on our own GPUs and calling a hosted API, in three sentences."}' ..
   '],"max_tokens":64,"temperature":0.2}'
+
+-- BENCH_PACE_MS: each connection pauses this long after every answer, for a
+-- paced load instead of a saturating one (unset or 0: no pause).
+local pace = tonumber(os.getenv("BENCH_PACE_MS") or "0")
+if pace > 0 then
+  function delay() return pace end
+end
