@@ -86,6 +86,35 @@ TEST_CASE("non-streaming request: model rewrite, key replacement, header allowli
   CHECK(gw.metric("hybridgw_gateway_overhead_seconds_count", {"route=\"chat\""}) == 1);
 }
 
+TEST_CASE("large request and answer bodies cross in pieces, intact", "[integration]") {
+  // Several megabytes each way: more than a socket takes at once, so both the
+  // upstream request and the client answer are finished by the async write
+  // after the first, immediate one.
+  sim::SimOptions options;
+  options.tokens = 600000;
+  auto local = start_sim("local", options);
+  auto remote = start_sim("remote");
+  TestGateway gw(two_backend_config(local->port(), remote->port()));
+  const std::string prompt(6 * 1024 * 1024, 'p');
+  const std::string request = R"({"model":"auto","messages":[{"role":"user","content":")" + prompt + R"("}]})";
+
+  auto r = post_json(gw.port(), "/v1/chat/completions", request, {}, std::chrono::seconds(60));
+  REQUIRE(r.status == 200);
+  CHECK(r.header("content-length") == std::to_string(r.body.size()));
+  CHECK(r.body.size() > 5 * 1024 * 1024);
+  auto answer = parse_object(r.body);
+  CHECK(answer.at("usage").at("completion_tokens").as_int64() == 600000);
+  const std::string content(answer.at("choices").at(0).at("message").at("content").as_string());
+  CHECK(content.rfind("tok0 tok1 ", 0) == 0);
+  REQUIRE(content.size() >= 10);
+  CHECK(content.substr(content.size() - 10) == "tok599999 ");
+
+  auto got = received_posts(*local);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].header("content-length") == std::to_string(got[0].body.size()));
+  CHECK(parse_object(got[0].body).at("messages").at(0).at("content").as_string() == prompt);
+}
+
 TEST_CASE("models list, embeddings and completions pass through", "[integration]") {
   auto local = start_sim("local");
   auto remote = start_sim("remote");
