@@ -12,9 +12,12 @@ wrk.body = '{"model":"' .. model .. '","messages":[' ..
   '{"role":"user","content":"Summarise the trade-offs between running an open-weight model on our own GPUs and calling a hosted API, in three sentences."}' ..
   '],"max_tokens":64,"temperature":0.2}'
 
--- BENCH_PACE_MS: each connection pauses this long after every answer, for a
--- paced load instead of a saturating one (unset or 0: no pause).
+-- BENCH_PACE_MS: each connection pauses after every answer, on average this
+-- long, for a paced load instead of a saturating one (unset or 0: no pause).
+-- The pause is drawn uniformly from [0, 2 × BENCH_PACE_MS]: with a fixed pause
+-- the connections, answered together, stay in lockstep and arrive as bursts of
+-- 64, which independent clients do not.
 local pace = tonumber(os.getenv("BENCH_PACE_MS") or "0")
 if pace > 0 then
-  function delay() return pace end
+  function delay() return math.random() * 2 * pace end
 end

@@ -16,7 +16,8 @@
 #   BUILD_DIR=build-bench  DURATION=10 (s per wrk run)  ROUNDS=3 (interleaved runs per path; the median counts)
 #   WARMUP=2 (s per path, before the first round)  CONNECTIONS=64
 #   WRK_THREADS=2  STREAMS=200 (sequential streaming requests per path)  TOKEN_DELAY_MS=1
-#   PACE_MS=5 (paced rounds: each connection pauses this long after every answer; 0 skips them)
+#   PACE_MS=5 (paced rounds: each connection pauses this long on average after every answer,
+#             uniform in [0, 2 × PACE_MS]; 0 skips them)
 #   DETECTOR_SECONDS=1  OUT=bench/RESULTS.md  KEEP_TMP=0 (1: keep the temp dir with raw outputs)
 # exit status: 0 ok; 1 something failed to start or a tool is missing;
 #              3 the run finished but a path answered errors (RESULTS.md is written and says so).
@@ -201,7 +202,7 @@ done
 # saturated machine (wrk, the simulator and the proxy share the cores).
 run_paced() {  # name port round
   local name=$1 port=$2 round=$3
-  log "wrk $name: paced round $round/$ROUNDS, ${DURATION}s at $CONNECTIONS connections, ${PACE_MS} ms pause"
+  log "wrk $name: paced round $round/$ROUNDS, ${DURATION}s at $CONNECTIONS connections, ${PACE_MS} ms mean pause"
   BENCH_PACE_MS=$PACE_MS timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" \
     --latency -s "$BENCH/post_chat.lua" "http://127.0.0.1:$port/v1/chat/completions" \
     >"$WORK/wrk-paced-$name-$round.txt" 2>&1 || die "paced wrk against $name failed"
@@ -357,11 +358,25 @@ def paced_added(p, q):
     return med([add(paced[p][i][q], paced["direct"][i][q]) for i in range(R)]) if paced else None
 pg_add50, pg_add99 = paced_added("hybridgw", "p50"), paced_added("hybridgw", "p99")
 pn_add50, pn_add99 = paced_added("nginx", "p50"), paced_added("nginx", "p99")
-met_paced_p99 = pg_add99 is not None and pg_add99 <= 1.0
 g_add50, g_add99 = added("hybridgw", "p50"), added("hybridgw", "p99")
 n_add50, n_add99 = added("nginx", "p50"), added("nginx", "p99")
 met_tp = ratio >= 0.5
-met_p99 = g_add99 is not None and g_add99 <= 1.0
+# A p99 difference of a millisecond is within what this kind of shared machine
+# does to the direct path by itself: the verdict is "met" only when every
+# round agrees, "not met" when the median misses, "inconclusive" otherwise.
+def p99_verdict(rounds):
+    adds = [add(rounds["hybridgw"][i]["p99"], rounds["direct"][i]["p99"]) for i in range(R)]
+    if any(a is None for a in adds):
+        return "n/a"
+    direct = [rounds["direct"][i]["p99"] for i in range(R)]
+    if all(0 <= a <= 1.0 for a in adds):
+        return "met"
+    if med(adds) > 1.0:
+        return "not met"
+    return (f"inconclusive: per round {', '.join(fmt(a) for a in adds)} ms; the direct path's own p99 "
+            f"ranged {fmt(min(direct))}–{fmt(max(direct))} ms")
+met_p99 = p99_verdict(runs)
+met_paced_p99 = p99_verdict(paced) if paced else "n/a"
 errors_seen = any(wrk[p]["non2xx"] or any(wrk[p]["sockerr"].values()) for p in paths) or \
               any(r["non2xx"] or any(r["sockerr"].values()) for p in paced for r in paced[p]) or \
               any(ttft[p].get("errors", -1) != 0 for p in paths)
@@ -501,9 +516,11 @@ A("")
 if paced:
     A(f"## Non-streaming, {env['CONNECTIONS']} connections, paced")
     A("")
-    A(f"The same wrk load, but each connection pauses {env['PACE_MS']} ms after every answer "
-      "(`BENCH_PACE_MS` in `bench/post_chat.lua`): the offered load stays below what the machine can serve, "
-      "so the latency is the proxies' own and not the queue of a saturated machine. Median of the rounds.")
+    A(f"The same wrk load, but each connection pauses after every answer, {env['PACE_MS']} ms on average "
+      f"(uniform in [0, {2 * int(env['PACE_MS'])}] ms; `BENCH_PACE_MS` in `bench/post_chat.lua`): the offered "
+      "load stays below what the machine can serve, so the latency is the proxies' own and not the queue of "
+      "a saturated machine. The pause is random because with a fixed one the 64 connections, answered "
+      "together, stay in lockstep and arrive as bursts of 64. Median of the rounds.")
     A("")
     A("| path | requests/s | p50 (ms) | p90 (ms) | p99 (ms) | added p50 (ms) | added p99 (ms) | non-2xx | socket errors |")
     A("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -554,10 +571,10 @@ A("|---|---|---|")
 A(f"| throughput ≥ 0.5× nginx (non-streaming, {env['CONNECTIONS']} connections) | {ratio:.2f}× | "
   f"{'met' if met_tp else 'not met'} |")
 A(f"| added p99 ≤ 1 ms vs direct ({env['CONNECTIONS']} connections, saturating) | {fmt(g_add99)} ms "
-  f"(nginx {fmt(n_add99)} ms) | {'met' if met_p99 else 'not met'} |")
+  f"(nginx {fmt(n_add99)} ms) | {met_p99} |")
 if paced:
     A(f"| added p99 ≤ 1 ms vs direct ({env['CONNECTIONS']} connections, paced) | {fmt(pg_add99)} ms "
-      f"(nginx {fmt(pn_add99)} ms) | {'met' if met_paced_p99 else 'not met'} |")
+      f"(nginx {fmt(pn_add99)} ms) | {met_paced_p99} |")
 A(f"| detectors ≥ 200 MB/s per core (issue 4) | {det_min:.0f} MB/s (slowest size) | "
   f"{'met' if det_min >= 200 else 'not met'} |")
 A("")
