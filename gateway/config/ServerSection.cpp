@@ -92,8 +92,12 @@ void parse_state(Diagnostics& diag, const Value& v, StateConfig& s) {
   m->read("path", s.path);
   if (auto r = m->get("redis_url")) {
     if (auto url = read_string(diag, *r)) {
-      if (!url->starts_with("redis://") && !url->starts_with("rediss://") && !url->starts_with("unix://"))
-        diag.error(r->where, r->path, "redis_url must start with redis://, rediss:// or unix://");
+      if (url->starts_with("rediss://"))
+        diag.error(r->where, r->path,
+                   "rediss:// (TLS) is not supported: Debian 12's hiredis has no TLS; reach Redis over "
+                   "a private network with redis://host:port or locally with unix:///path/to/redis.sock");
+      else if (!url->starts_with("redis://") && !url->starts_with("unix://"))
+        diag.error(r->where, r->path, "redis_url must start with redis:// or unix://");
       else if (url->find('@') != std::string::npos)
         diag.error(r->where, r->path,
                    "credentials in redis_url are not allowed; name the environment variable "

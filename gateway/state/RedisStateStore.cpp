@@ -30,17 +30,30 @@ double reply_number(const redisReply* r) {
   return 0;
 }
 
-bool parse_url(const std::string& url, std::string& host, int& port, int& db, std::string* error) {
+// redis://host[:port][/db] or unix:///path/to/redis.sock
+bool parse_url(const std::string& url, std::string& host, int& port, std::string& socket_path, int& db,
+               std::string* error) {
   std::string_view u = url;
-  constexpr std::string_view scheme = "redis://";
-  if (u.substr(0, scheme.size()) != scheme) {
-    if (error) *error = "state.redis_url must look like redis://host:port[/db], got '" + url + "'";
+  constexpr std::string_view tcp_scheme = "redis://", unix_scheme = "unix://";
+  const bool is_unix = u.substr(0, unix_scheme.size()) == unix_scheme;
+  if (!is_unix && u.substr(0, tcp_scheme.size()) != tcp_scheme) {
+    if (error)
+      *error = "state.redis_url must look like redis://host:port[/db] or unix:///path/to/redis.sock, got '" +
+               url + "'";
     return false;
   }
-  u.remove_prefix(scheme.size());
+  u.remove_prefix(is_unix ? unix_scheme.size() : tcp_scheme.size());
   if (u.find('@') != std::string_view::npos) {
     if (error) *error = "state.redis_url must not contain credentials";
     return false;
+  }
+  if (is_unix) {
+    socket_path = std::string(u);
+    if (socket_path.empty() || socket_path[0] != '/') {
+      if (error) *error = "state.redis_url: a unix socket needs an absolute path (unix:///path), got '" + url + "'";
+      return false;
+    }
+    return true;
   }
   std::string_view hostport = u.substr(0, u.find('/'));
   if (u.find('/') != std::string_view::npos) {
@@ -64,10 +77,11 @@ bool parse_url(const std::string& url, std::string& host, int& port, int& db, st
 }  // namespace
 
 std::unique_ptr<RedisStateStore> RedisStateStore::open(const std::string& url, const std::string& key_prefix,
-                                                       std::string* error) {
+                                                       const std::string& password, std::string* error) {
   std::unique_ptr<RedisStateStore> s(new RedisStateStore());
   s->prefix_ = key_prefix;
-  if (!parse_url(url, s->host_, s->port_, s->db_, error)) return nullptr;
+  s->password_ = password;
+  if (!parse_url(url, s->host_, s->port_, s->socket_path_, s->db_, error)) return nullptr;
   std::string err;
   if (!s->connect_locked(&err)) {
     if (error) *error = "state store " + url + ": " + err;
@@ -86,7 +100,8 @@ bool RedisStateStore::connect_locked(std::string* error) {
     ctx_ = nullptr;
   }
   const timeval tv{1, 0};
-  ctx_ = redisConnectWithTimeout(host_.c_str(), port_, tv);
+  ctx_ = socket_path_.empty() ? redisConnectWithTimeout(host_.c_str(), port_, tv)
+                              : redisConnectUnixWithTimeout(socket_path_.c_str(), tv);
   if (!ctx_ || ctx_->err) {
     if (error) *error = ctx_ ? ctx_->errstr : "cannot allocate redis context";
     if (ctx_) redisFree(ctx_);
@@ -94,15 +109,31 @@ bool RedisStateStore::connect_locked(std::string* error) {
     return false;
   }
   redisSetTimeout(ctx_, tv);
+  // A command refused here closes the connection: the message says which and
+  // why (Redis's own words; the password itself is never part of them).
+  auto refused = [&](const std::string& what, const redisReply* r) {
+    if (error)
+      *error = what + " failed: " +
+               (r && r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len)
+                                                  : std::string(ctx_->err ? ctx_->errstr : "no reply"));
+    redisFree(ctx_);
+    ctx_ = nullptr;
+    return false;
+  };
+  if (!password_.empty()) {
+    ReplyGuard g{static_cast<redisReply*>(redisCommand(ctx_, "AUTH %b", password_.data(), password_.size()))};
+    if (!g.r || g.r->type == REDIS_REPLY_ERROR)
+      return refused("AUTH (password from state.redis_password_env)", g.r);
+  }
   if (db_ != 0) {
     ReplyGuard g{static_cast<redisReply*>(redisCommand(ctx_, "SELECT %d", db_))};
-    if (!g.r || g.r->type == REDIS_REPLY_ERROR) {
-      if (error) *error = "SELECT " + std::to_string(db_) + " failed";
-      redisFree(ctx_);
-      ctx_ = nullptr;
-      return false;
-    }
+    if (!g.r || g.r->type == REDIS_REPLY_ERROR) return refused("SELECT " + std::to_string(db_), g.r);
   }
+  // A server that wants a password we did not send answers NOAUTH only to the
+  // first command: ask now, so that start-up fails with the reason.
+  ReplyGuard ping{static_cast<redisReply*>(redisCommand(ctx_, "PING"))};
+  if (!ping.r || ping.r->type == REDIS_REPLY_ERROR)
+    return refused(password_.empty() ? "PING (no password set: state.redis_password_env)" : "PING", ping.r);
   return true;
 }
 

@@ -5,8 +5,9 @@
 //   usage:index                              sorted set of usage hash keys scored by hour
 // Each call is one pipelined round trip over one connection guarded by a mutex;
 // connect and command timeouts are 1 s; a broken connection is re-opened on the
-// next call. URL: redis://host[:port][/db] (no password in the URL: secrets stay
-// out of YAML).
+// next call. URL: redis://host[:port][/db] or unix:///path/to/redis.sock (no
+// password in the URL: secrets stay out of YAML; a password is sent with AUTH
+// on every connect).
 #pragma once
 
 #include <mutex>
@@ -19,8 +20,9 @@ namespace hgw::state {
 
 class RedisStateStore final : public StateStore {
  public:
+  // `password` empty: no AUTH.
   static std::unique_ptr<RedisStateStore> open(const std::string& url, const std::string& key_prefix,
-                                               std::string* error);
+                                               const std::string& password, std::string* error);
   ~RedisStateStore() override;
   RedisStateStore(const RedisStateStore&) = delete;
   RedisStateStore& operator=(const RedisStateStore&) = delete;
@@ -46,7 +48,9 @@ class RedisStateStore final : public StateStore {
   redisContext* ctx_ = nullptr;
   std::string host_ = "127.0.0.1";
   int port_ = 6379;
+  std::string socket_path_;  // set for unix:// URLs
   int db_ = 0;
+  std::string password_;
   std::string prefix_;
   std::string last_error_;
 };

@@ -1,5 +1,6 @@
 #include "gateway/state/StateStore.hpp"
 
+#include <cstdlib>
 #include <exception>
 
 #include "gateway/state/MemoryStateStore.hpp"
@@ -11,7 +12,20 @@ namespace hgw::state {
 std::unique_ptr<StateStore> open_state_store(const config::StateConfig& cfg, std::string* error) {
   try {
     if (cfg.store == "sqlite") return SqliteStateStore::open(cfg.path, error);
-    if (cfg.store == "redis") return RedisStateStore::open(cfg.redis_url, cfg.key_prefix, error);
+    if (cfg.store == "redis") {
+      std::string password;
+      if (!cfg.redis_password_env.empty()) {
+        const char* value = std::getenv(cfg.redis_password_env.c_str());
+        if (!value || !*value) {
+          if (error)
+            *error = "state.redis_password_env names " + cfg.redis_password_env +
+                     ", which is not set or empty in the gateway's environment";
+          return nullptr;
+        }
+        password = value;
+      }
+      return RedisStateStore::open(cfg.redis_url, cfg.key_prefix, password, error);
+    }
     if (cfg.store == "memory") return std::make_unique<MemoryStateStore>();
     if (error) *error = "state.store must be sqlite, redis or memory, got '" + cfg.store + "'";
   } catch (const std::exception& e) {

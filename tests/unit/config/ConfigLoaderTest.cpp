@@ -66,6 +66,27 @@ routes: [{name: r, models: [m], targets: [x]}]
   CHECK(test::all_errors(r2).find("sk-123") == std::string::npos);
 }
 
+TEST_CASE("redis_url: only what the store can reach, never credentials", "[config]") {
+  auto tls = load_config_string(std::string(kValidBase) + R"(state:
+  store: redis
+  redis_url: rediss://cache.internal:6380
+)");
+  REQUIRE_ERROR(tls, 16, 14, "$.state.redis_url", "rediss:// (TLS) is not supported");
+  auto creds = load_config_string(std::string(kValidBase) + R"(state:
+  store: redis
+  redis_url: redis://user:hunter2@cache.internal:6379
+)");
+  REQUIRE_ERROR(creds, 16, 14, "$.state.redis_url", "name the environment variable holding the password in redis_password_env");
+  CHECK(test::all_errors(creds).find("hunter2") == std::string::npos);
+  auto unix_socket = load_config_string(std::string(kValidBase) + R"(state:
+  store: redis
+  redis_url: unix:///run/redis/redis.sock
+  redis_password_env: REDIS_PASSWORD
+)");
+  INFO(test::all_errors(unix_socket));
+  CHECK(unix_socket.errors.empty());
+}
+
 TEST_CASE("every error is collected, not only the first", "[config]") {
   auto r = load_config_string(R"(server:
   listen: "0.0.0.0:99999"

@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -153,13 +154,100 @@ TEST_CASE("redis state store (needs redis-server on 127.0.0.1:6379)", "[state][r
   }
   const std::string prefix = "hgw-test-" + std::to_string(::getpid()) + ":";
   std::string err;
-  auto s = state::RedisStateStore::open("redis://127.0.0.1:6379", prefix, &err);
+  auto s = state::RedisStateStore::open("redis://127.0.0.1:6379", prefix, "", &err);
   REQUIRE(s);
   s->clear_all_for_tests();
   exercise(*s);
   // A second replica sees the same spend.
-  auto other = state::RedisStateStore::open("redis://127.0.0.1:6379/0", prefix, &err);
+  auto other = state::RedisStateStore::open("redis://127.0.0.1:6379/0", prefix, "", &err);
   REQUIRE(other);
   CHECK(other->spend("finance", "2026-11-30") == Approx(1.75));
   s->clear_all_for_tests();
+}
+
+namespace {
+
+// A private redis-server that wants a password, on a free loopback port and a
+// unix socket, stopped when the test ends. Empty port: no redis-server here.
+struct PasswordRedis {
+  std::filesystem::path dir;
+  unsigned short port = 0;
+  std::filesystem::path socket;
+  PasswordRedis() {
+    if (std::system("command -v redis-server >/dev/null 2>&1") != 0) return;
+    dir = std::filesystem::temp_directory_path() / ("hgw-redis-auth-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    socket = dir / "redis.sock";
+    for (unsigned short candidate = 26379 + ::getpid() % 1000; candidate < 28000; candidate += 97) {
+      const std::string cmd = "redis-server --bind 127.0.0.1 --port " + std::to_string(candidate) +
+                              " --unixsocket " + socket.string() +
+                              " --requirepass s3cret-for-tests --save '' --appendonly no --daemonize yes"
+                              " --pidfile " + (dir / "redis.pid").string() + " --dir " + dir.string() +
+                              " --logfile " + (dir / "redis.log").string();
+      if (std::system(cmd.c_str()) != 0) continue;
+      for (int i = 0; i < 50; ++i) {
+        if (std::filesystem::exists(socket)) {
+          port = candidate;
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  }
+  ~PasswordRedis() {
+    if (dir.empty()) return;
+    const std::string kill = "kill $(cat " + (dir / "redis.pid").string() + ") 2>/dev/null";
+    [[maybe_unused]] int rc = std::system(kill.c_str());
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("redis with a password: AUTH from redis_password_env, over TCP and a unix socket", "[state][redis]") {
+  PasswordRedis redis;
+  if (redis.port == 0) {
+    WARN("redis-server could not be started: password test skipped");
+    return;
+  }
+  const std::string tcp_url = "redis://127.0.0.1:" + std::to_string(redis.port);
+  const std::string unix_url = "unix://" + redis.socket.string();
+  std::string err;
+
+  // No password: start-up fails and says why.
+  CHECK_FALSE(state::RedisStateStore::open(tcp_url, "hgw-auth:", "", &err));
+  CHECK(err.find("NOAUTH") != std::string::npos);
+  CHECK(err.find("redis_password_env") != std::string::npos);
+  // A wrong one: Redis's refusal, and never the password itself.
+  err.clear();
+  CHECK_FALSE(state::RedisStateStore::open(tcp_url, "hgw-auth:", "not-the-password", &err));
+  CHECK(err.find("AUTH") != std::string::npos);
+  CHECK(err.find("not-the-password") == std::string::npos);
+
+  // The right one, through the config path: the variable named in the config.
+  config::StateConfig cfg;
+  cfg.store = "redis";
+  cfg.redis_url = tcp_url;
+  cfg.key_prefix = "hgw-auth:";
+  cfg.redis_password_env = "HGW_TEST_REDIS_PASSWORD";
+  ::unsetenv("HGW_TEST_REDIS_PASSWORD");
+  err.clear();
+  CHECK_FALSE(state::open_state_store(cfg, &err));
+  CHECK(err.find("HGW_TEST_REDIS_PASSWORD") != std::string::npos);
+  ::setenv("HGW_TEST_REDIS_PASSWORD", "s3cret-for-tests", 1);
+  auto store = state::open_state_store(cfg, &err);
+  REQUIRE(store);
+  store->add_spend("finance", "2026-11-30", "2026-11", 1.25);
+  CHECK(store->spend("finance", "2026-11-30") == Approx(1.25));
+  CHECK(store->last_error().empty());
+
+  // The same server over its unix socket sees the same spend.
+  auto local = state::RedisStateStore::open(unix_url, "hgw-auth:", "s3cret-for-tests", &err);
+  REQUIRE(local);
+  CHECK(local->spend("finance", "2026-11-30") == Approx(1.25));
+  err.clear();
+  CHECK_FALSE(state::RedisStateStore::open("unix://relative/redis.sock", "p:", "", &err));
+  CHECK(err.find("absolute path") != std::string::npos);
+  ::unsetenv("HGW_TEST_REDIS_PASSWORD");
 }
