@@ -144,9 +144,13 @@ class Session final : public ClientChannel {
 
   awaitable<bool> start_stream(Response head) override {
     if (broken_) co_return false;
+    // HTTP/1.0 has no chunked encoding: the body then ends where the
+    // connection does.
+    chunked_ = version_ != 10;
+    if (!chunked_) keep_alive_ = false;
     out_.clear();
     append_head(head);
-    out_ += "Transfer-Encoding: chunked\r\n\r\n";
+    out_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "\r\n";
     co_return co_await write_out();
   }
 
@@ -154,12 +158,16 @@ class Session final : public ClientChannel {
     if (broken_) co_return false;
     if (data.empty()) co_return true;  // an empty chunk would end the body
     out_.clear();
-    protocol::append_chunk(data, out_);
+    if (chunked_)
+      protocol::append_chunk(data, out_);
+    else
+      out_ = data;
     co_return co_await write_out();
   }
 
   awaitable<bool> finish_stream() override {
     if (broken_) co_return false;
+    if (!chunked_) co_return true;  // closing the connection ends the body
     out_.assign(protocol::kLastChunk);
     co_return co_await write_out();
   }
@@ -261,6 +269,7 @@ class Session final : public ClientChannel {
   beast::flat_buffer buffer_;
   std::string out_;  // the bytes of the next write, reused across requests
   unsigned version_ = 11;
+  bool chunked_ = true;  // the current stream's body is chunked (HTTP/1.1)
   bool keep_alive_ = true;
   bool broken_ = false;
 };

@@ -170,6 +170,33 @@ TEST_CASE("streaming: chunks reach the client before the upstream has finished",
   CHECK(gw.metric("hybridgw_time_to_first_token_seconds_count", {"backend=\"local\""}) == 1);
 }
 
+TEST_CASE("streaming to an HTTP/1.0 client: no chunked encoding, the body ends with the connection",
+          "[integration][stream]") {
+  auto local = start_sim("local");
+  auto remote = start_sim("remote");
+  TestGateway gw(two_backend_config(local->port(), remote->port()));
+  const std::string body = kStreamChat;
+  const auto started = std::chrono::steady_clock::now();
+  const auto out = raw_exchange(gw.port(),
+                                "POST /v1/chat/completions HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
+                                std::chrono::seconds(5));
+  INFO(out);
+  REQUIRE(out.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
+  const auto head_end = out.find("\r\n\r\n");
+  REQUIRE(head_end != std::string::npos);
+  const std::string head = out.substr(0, head_end + 2);
+  CHECK(head.find("Transfer-Encoding") == std::string::npos);
+  CHECK(head.find("\r\nConnection: close\r\n") != std::string::npos);
+  // The gateway closed the connection (raw_exchange reads until then, or 5 s).
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+  // The SSE events as they are, ending with [DONE].
+  const std::string events = out.substr(head_end + 4);
+  CHECK(events.rfind("data: {", 0) == 0);
+  CHECK(events.size() >= 14);
+  CHECK(events.substr(events.size() - 14) == "data: [DONE]\n\n");
+}
+
 TEST_CASE("streaming: usage chunk forwarded when the client asked for it", "[integration][stream]") {
   auto local = start_sim("local");
   auto remote = start_sim("remote");
