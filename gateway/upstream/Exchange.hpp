@@ -62,6 +62,8 @@ class Exchange {
   Clock::time_point deadline_;
   std::unique_ptr<UpstreamConnection> conn_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
+  static constexpr std::size_t kReadBufferSize = 16 * 1024;
+  std::unique_ptr<char[]> read_buffer_;  // body bytes land here first (read_some)
   bool aborted_ = false;
 };
 
