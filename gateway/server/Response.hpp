@@ -27,4 +27,10 @@ struct Response {
   std::string body;
 };
 
+// Status line, the response's headers and Connection (close, or keep-alive
+// for an HTTP/1.0 client that stays), without the framing of a body.
+void append_response_head(const Response& response, unsigned version, bool keep_alive, std::string& out);
+// The whole response: head, Content-Length, body.
+void append_whole_response(const Response& response, unsigned version, bool keep_alive, std::string& out);
+
 }  // namespace hgw::server

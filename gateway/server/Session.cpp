@@ -135,10 +135,7 @@ class Session final : public ClientChannel {
   awaitable<bool> send(Response response) override {
     if (broken_) co_return false;
     out_.clear();
-    append_head(response);
-    protocol::append_field("Content-Length", response.body.size(), out_);
-    out_ += "\r\n";
-    out_ += response.body;
+    append_whole_response(response, version_, stays_open(), out_);
     co_return co_await write_out();
   }
 
@@ -149,7 +146,7 @@ class Session final : public ClientChannel {
     chunked_ = version_ != 10;
     if (!chunked_) keep_alive_ = false;
     out_.clear();
-    append_head(head);
+    append_response_head(head, version_, stays_open(), out_);
     out_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "\r\n";
     co_return co_await write_out();
   }
@@ -231,16 +228,11 @@ class Session final : public ClientChannel {
     co_await send(std::move(response));
   }
 
-  // Status line, the response's headers and Connection, into out_. The
-  // connection stays open only if the client wants it and we are not draining.
-  void append_head(const Response& response) {
+  // Whether the connection stays open after this answer: only if the client
+  // wants it and we are not draining.
+  bool stays_open() {
     if (env_->draining->load()) keep_alive_ = false;
-    protocol::append_status_line(response.status, version_, out_);
-    out_ += response.headers;
-    if (!keep_alive_)
-      out_ += "Connection: close\r\n";
-    else if (version_ == 10)
-      out_ += "Connection: keep-alive\r\n";
+    return keep_alive_;
   }
 
   // Writes out_ in one go. Slow readers must not hold a session forever.
@@ -324,13 +316,12 @@ awaitable<void> run_tls_session(Socket socket, ssl::context& tls,
 awaitable<void> reject_connection(Socket socket, unsigned status, std::string body) {
   set_nodelay(socket);
   TcpStream stream(std::move(socket));
+  Response res{status};
+  res.add("Content-Type", "application/json");
+  res.add("Retry-After", "1");
+  res.body = std::move(body);
   std::string out;
-  protocol::append_status_line(status, 11, out);
-  protocol::append_field("Content-Type", "application/json", out);
-  protocol::append_field("Retry-After", "1", out);
-  protocol::append_field("Content-Length", body.size(), out);
-  out += "Connection: close\r\n\r\n";
-  out += body;
+  append_whole_response(res, 11, false, out);
   stream.expires_after(std::chrono::seconds(2));
   co_await net::async_write(stream, net::buffer(out), use_nothrow);
   error_code ignored;
