@@ -3,6 +3,7 @@
 #include "gateway/app/Gateway.hpp"
 #include "gateway/cli/HttpGet.hpp"
 #include "gateway/config/ConfigLoader.hpp"
+#include "gateway/config/Environment.hpp"
 #include "gateway/pipeline/Explain.hpp"
 #include "policies/cost/ApiKey.hpp"
 #include "policies/cost/CostReport.hpp"
@@ -171,8 +172,7 @@ int cost_report(const Args& a) {
     std::cerr << "hybridgw cost-report: --admin-url URL is required (e.g. http://127.0.0.1:9090)\n";
     return 2;
   }
-  const char* key = std::getenv(a.admin_key_env.c_str());
-  auto r = http_get(a.admin_url, "/admin/cost-report", key ? key : "");
+  auto r = http_get(a.admin_url, "/admin/cost-report", config::env_value(a.admin_key_env));
   if (!r.error.empty()) {
     std::cerr << "hybridgw cost-report: " << r.error << "\n";
     return 1;

@@ -1,16 +1,11 @@
 #include "gateway/pipeline/Snapshot.hpp"
 
-#include <cstdlib>
+#include "gateway/config/Environment.hpp"
+
 #include <stdexcept>
 
 namespace hgw::pipeline {
 namespace {
-
-std::string env_value(const std::string& name) {
-  if (name.empty()) return {};
-  const char* v = std::getenv(name.c_str());
-  return v ? std::string(v) : std::string();
-}
 
 std::unique_ptr<ssl::context> upstream_tls(const config::BackendConfig& b) {
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
@@ -41,7 +36,7 @@ const config::RetryConfig& retry_for(const config::Config& c, const std::string&
 
 BackendState::BackendState(const config::BackendConfig& b, const config::RetryConfig& retry)
     : tls(b.https ? upstream_tls(b) : nullptr),
-      api_key(env_value(b.api_key_env)),
+      api_key(config::env_value(b.api_key_env)),
       pricing(cost::pricing_of(b)),
       breaker(b.circuit_breaker),
       retry_budget(retry),
@@ -65,7 +60,7 @@ Snapshot::Snapshot(std::shared_ptr<const config::Config> config, obs::Metrics& m
     output_filter_ = compliance::OutputFilterSpec::build(config_->compliance, &error);
     if (!output_filter_ || !error.empty()) throw std::runtime_error("output filter: " + error);
   }
-  admin_key_ = env_value(config_->admin.api_key_env);
+  admin_key_ = config::env_value(config_->admin.api_key_env);
   if (config_->server.tls.enabled()) {
     server_tls_ = std::make_unique<ssl::context>(ssl::context::tls_server);
     server_tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |

@@ -1,8 +1,8 @@
 #include "gateway/state/StateStore.hpp"
 
-#include <cstdlib>
 #include <exception>
 
+#include "gateway/config/Environment.hpp"
 #include "gateway/state/MemoryStateStore.hpp"
 #include "gateway/state/RedisStateStore.hpp"
 #include "gateway/state/SqliteStateStore.hpp"
@@ -13,16 +13,12 @@ std::unique_ptr<StateStore> open_state_store(const config::StateConfig& cfg, std
   try {
     if (cfg.store == "sqlite") return SqliteStateStore::open(cfg.path, error);
     if (cfg.store == "redis") {
-      std::string password;
-      if (!cfg.redis_password_env.empty()) {
-        const char* value = std::getenv(cfg.redis_password_env.c_str());
-        if (!value || !*value) {
-          if (error)
-            *error = "state.redis_password_env names " + cfg.redis_password_env +
-                     ", which is not set or empty in the gateway's environment";
-          return nullptr;
-        }
-        password = value;
+      const std::string password = config::env_value(cfg.redis_password_env);
+      if (!cfg.redis_password_env.empty() && password.empty()) {
+        if (error)
+          *error = "state.redis_password_env names " + cfg.redis_password_env +
+                   ", which is not set or empty in the gateway's environment";
+        return nullptr;
       }
       return RedisStateStore::open(cfg.redis_url, cfg.key_prefix, password, error);
     }
