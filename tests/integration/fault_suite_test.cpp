@@ -64,16 +64,27 @@ std::string pair_config(unsigned short primary, unsigned short fallback, const s
                         {"primary", "fallback"}, route_extra);
 }
 
+// The cast of most scenarios: a primary and a fallback simulator behind
+// pair_config(), and the Scenario that injects faults into them.
+struct Pair {
+  explicit Pair(sim::SimOptions primary_options = {})
+      : primary(start_sim("primary", std::move(primary_options))),
+        fallback(start_sim("fallback")),
+        gw(pair_config(primary->port(), fallback->port())),
+        sc{primary.get(), fallback.get()} {}
+  std::unique_ptr<sim::Simulator> primary, fallback;
+  TestGateway gw;
+  Scenario sc;
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
 // 429
 
 TEST_CASE("faults: 429 with a short Retry-After is waited for, then retried on the same backend", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
   sc.inject(*primary, "status=429,retry_after=1", 1);
 
   auto t = sc.post(gw, kChat, 3s);
@@ -89,10 +100,8 @@ TEST_CASE("faults: 429 with a short Retry-After is waited for, then retried on t
 }
 
 TEST_CASE("faults: 429 with a long Retry-After fails over at once", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
   sc.inject(*primary, "status=429,retry_after=30");
 
   auto t = sc.post(gw, kChat, 1s);
@@ -150,10 +159,8 @@ TEST_CASE("faults: persistent 429 without Retry-After: bounded retries, fallback
 // 5xx
 
 TEST_CASE("faults: 500 once then healthy is retried on the same backend", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
   sc.inject(*primary, "status=500", 1);
 
   auto t = sc.post(gw, kChat, 1s);
@@ -169,10 +176,8 @@ TEST_CASE("faults: 500 once then healthy is retried on the same backend", "[faul
 }
 
 TEST_CASE("faults: 503 persistent: the fallback serves", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
   sc.inject(*primary, "status=503");
 
   auto t = sc.post(gw, kChat, 1s);
@@ -193,10 +198,8 @@ TEST_CASE("faults: 503 persistent: the fallback serves", "[faults]") {
 // Transport faults
 
 TEST_CASE("faults: reset before the response headers", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
 
   SECTION("once: retried on the same backend") {
     sc.inject(*primary, "reset", 1);
@@ -219,10 +222,8 @@ TEST_CASE("faults: reset before the response headers", "[faults]") {
 }
 
 TEST_CASE("faults: accepted but never answered: first-token timeout, fallback, never retried", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
   sc.inject(*primary, "hang");
 
   SECTION("non-streaming") {
@@ -251,10 +252,8 @@ TEST_CASE("faults: accepted but never answered: first-token timeout, fallback, n
 }
 
 TEST_CASE("faults: slow first token beyond first_token_ms fails over", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
   sc.inject(*primary, "slow_ttft=2000");
 
   SECTION("streaming") {
@@ -282,10 +281,8 @@ TEST_CASE("faults: slow first token beyond first_token_ms fails over", "[faults]
 TEST_CASE("faults: stream cut mid-answer ends with an SSE error, no [DONE], no fallback", "[faults]") {
   sim::SimOptions opts;
   opts.token_delay_ms = 5;
-  auto primary = start_sim("primary", opts);
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair(opts);
+  auto& [primary, fallback, gw, sc] = pair;
   sc.inject(*primary, "cut=3");
 
   auto t = sc.stream(gw, kStreamChat, 1500ms);
@@ -303,10 +300,8 @@ TEST_CASE("faults: stream cut mid-answer ends with an SSE error, no [DONE], no f
 }
 
 TEST_CASE("faults: stream stalled: idle timeout", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
 
   SECTION("after bytes were sent: SSE error event") {
     sc.inject(*primary, "stall=2");
@@ -336,10 +331,8 @@ TEST_CASE("faults: stream stalled: idle timeout", "[faults]") {
 TEST_CASE("faults: malformed chunk", "[faults]") {
   sim::SimOptions opts;
   opts.token_delay_ms = 2;
-  auto primary = start_sim("primary", opts);
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair(opts);
+  auto& [primary, fallback, gw, sc] = pair;
 
   SECTION("first chunk, before anything reached the client: fallback") {
     sc.inject(*primary, "malformed=0");
@@ -363,10 +356,8 @@ TEST_CASE("faults: malformed chunk", "[faults]") {
 }
 
 TEST_CASE("faults: missing [DONE] finishes promptly and successfully", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
   sc.inject(*primary, "no_done");
 
   auto t = sc.stream(gw, kStreamChat, 1000ms);
@@ -523,10 +514,8 @@ TEST_CASE("faults: primary down for a while then healthy: circuit opens, fallbac
 // Accounting
 
 TEST_CASE("faults: failover accounting: the fallback's model and usage, failed attempts not billed", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
   sc.inject(*primary, "status=500");
 
   auto t = sc.post(gw, kChat, 1s);
@@ -614,10 +603,8 @@ TEST_CASE("faults: overload: max_concurrency 1 + max_queue 0 on a slow primary",
 // Everything down
 
 TEST_CASE("faults: all targets down: 502/503/504 with a clear message and x-hybridgw-attempts", "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
 
   SECTION("both answer 503: 502 after 2 + 2 attempts") {
     sc.inject(*primary, "status=503");
@@ -651,10 +638,8 @@ TEST_CASE("faults: all targets down: 502/503/504 with a clear message and x-hybr
 // Retry-After and x-hybridgw-attempts (a regression test).
 TEST_CASE("faults: all targets down with every circuit open: a fast 503 with Retry-After and x-hybridgw-attempts",
           "[faults]") {
-  auto primary = start_sim("primary");
-  auto fallback = start_sim("fallback");
-  TestGateway gw(pair_config(primary->port(), fallback->port()));
-  Scenario sc{primary.get(), fallback.get()};
+  Pair pair;
+  auto& [primary, fallback, gw, sc] = pair;
   sc.inject(*primary, "reset");
   sc.inject(*fallback, "reset");
   // Default breaker: 5 failures in a row open it; each request tries up to twice per backend.

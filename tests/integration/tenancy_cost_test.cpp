@@ -142,6 +142,16 @@ long seconds_to_utc_midnight() {
   return 86400 - (now % 86400);
 }
 
+// Route [remote, local]; tenant alpha has $0.05 a day and is downgraded to the
+// local target when that is spent.
+std::string downgrade_config(unsigned short local, unsigned short remote) {
+  return head_yaml() + "backends:\n" + backend_yaml("remote", remote, "remote", kRoundPrices) +
+         backend_yaml("local", local, "local") +
+         "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n"
+         "tenants:\n" +
+         tenant_yaml("alpha", kAlphaKey, "    budget: { daily_usd: 0.05, on_exhausted: downgrade }\n");
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -294,11 +304,7 @@ TEST_CASE("budget reject: two tenants with different budgets, 429 budget_exceede
 TEST_CASE("budget downgrade: an exhausted tenant is served by the local target, and told so", "[tenancy]") {
   auto local = start_sim("local");
   auto remote = start_sim("remote");
-  TestGateway gw(head_yaml() + "backends:\n" + backend_yaml("remote", remote->port(), "remote", kRoundPrices) +
-                 backend_yaml("local", local->port(), "local") +
-                 "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n"
-                 "tenants:\n" +
-                 tenant_yaml("alpha", kAlphaKey, "    budget: { daily_usd: 0.05, on_exhausted: downgrade }\n"));
+  TestGateway gw(downgrade_config(local->port(), remote->port()));
 
   const std::string req = chat("auto", "hello there, gateway", R"("max_tokens":16)");
   auto first = post_json(gw.port(), "/v1/chat/completions", req, bearer(kAlphaKey));
@@ -337,11 +343,7 @@ TEST_CASE("budget downgrade: a remote request that would overrun the budget is d
           "[tenancy]") {
   auto local = start_sim("local");
   auto remote = start_sim("remote");
-  TestGateway gw(head_yaml() + "backends:\n" + backend_yaml("remote", remote->port(), "remote", kRoundPrices) +
-                 backend_yaml("local", local->port(), "local") +
-                 "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n"
-                 "tenants:\n" +
-                 tenant_yaml("alpha", kAlphaKey, "    budget: { daily_usd: 0.05, on_exhausted: downgrade }\n"));
+  TestGateway gw(downgrade_config(local->port(), remote->port()));
   const std::string req = chat("auto", "hello there, gateway", R"("max_tokens":16)");
   // $0.037 each on remote: the first fits in $0.05, the second ($0.074) does not.
   auto first = post_json(gw.port(), "/v1/chat/completions", req, bearer(kAlphaKey));
