@@ -77,27 +77,40 @@ void add_text_bytes(const json::value& v, std::uint64_t& bytes, bool& images) {
 }
 }  // namespace
 
-TokenUsage read_usage(const json::object& response) {
+TokenUsage usage_from(const UsageCounts& c) {
   TokenUsage u;
-  const auto* usage_v = response.if_contains("usage");
-  if (!usage_v || !usage_v->is_object()) return u;
-  const auto& usage = usage_v->as_object();
-  if (usage.contains("prompt_tokens") || usage.contains("completion_tokens")) {
-    u.input = u64(usage.if_contains("prompt_tokens"));
-    u.output = u64(usage.if_contains("completion_tokens"));
-    if (auto* d = usage.if_contains("prompt_tokens_details"); d && d->is_object())
-      u.cached = u64(d->as_object().if_contains("cached_tokens"));
+  if (c.prompt || c.completion) {
+    u.input = c.prompt.value_or(0);
+    u.output = c.completion.value_or(0);
+    u.cached = c.cached.value_or(0);
     u.known = true;
-  } else if (usage.contains("input_tokens") || usage.contains("output_tokens")) {
-    // Anthropic counts cache reads apart from input_tokens; we keep OpenAI's
-    // convention (cached ⊆ input) everywhere.
-    u.cached = u64(usage.if_contains("cache_read_input_tokens"));
-    u.input = u64(usage.if_contains("input_tokens")) + u.cached +
-              u64(usage.if_contains("cache_creation_input_tokens"));
-    u.output = u64(usage.if_contains("output_tokens"));
+  } else if (c.input || c.output) {
+    u.cached = c.cache_read.value_or(0);
+    u.input = c.input.value_or(0) + u.cached + c.cache_creation.value_or(0);
+    u.output = c.output.value_or(0);
     u.known = true;
   }
   return u;
+}
+
+TokenUsage read_usage(const json::object& response) {
+  const auto* usage_v = response.if_contains("usage");
+  if (!usage_v || !usage_v->is_object()) return {};
+  const auto& usage = usage_v->as_object();
+  auto count = [](const json::object& o, std::string_view key) -> std::optional<std::uint64_t> {
+    const auto* v = o.if_contains(key);
+    return v ? std::optional<std::uint64_t>(u64(v)) : std::nullopt;
+  };
+  UsageCounts c;
+  c.prompt = count(usage, "prompt_tokens");
+  c.completion = count(usage, "completion_tokens");
+  if (auto* d = usage.if_contains("prompt_tokens_details"); d && d->is_object())
+    c.cached = count(d->as_object(), "cached_tokens");
+  c.input = count(usage, "input_tokens");
+  c.output = count(usage, "output_tokens");
+  c.cache_read = count(usage, "cache_read_input_tokens");
+  c.cache_creation = count(usage, "cache_creation_input_tokens");
+  return usage_from(c);
 }
 
 policy::RequestFeatures features_of(const json::object& body, policy::Endpoint endpoint) {

@@ -30,6 +30,17 @@ struct JsonParseResult {
 // The value is allocated from `storage` (a request's arena, say).
 JsonParseResult parse_json_body(std::string_view body, boost::json::storage_ptr storage = {});
 
+// The counters a usage object may carry, OpenAI's and Anthropic's; a member
+// that is there but not a number counts as 0.
+struct UsageCounts {
+  std::optional<std::uint64_t> prompt, completion, cached;              // OpenAI
+  std::optional<std::uint64_t> input, output, cache_read, cache_creation;  // Anthropic
+};
+// What the counters mean: OpenAI's when prompt or completion counts are there,
+// else Anthropic's, whose cache reads are folded into input (OpenAI's
+// convention, cached ⊆ input, is kept everywhere). known=false when neither.
+TokenUsage usage_from(const UsageCounts& counts);
+
 // Reads usage from an OpenAI object ("usage": {prompt_tokens, completion_tokens,
 // prompt_tokens_details.cached_tokens}) or an Anthropic one (input_tokens,
 // output_tokens, cache_read_input_tokens). Returns known=false if absent/null.

@@ -2,7 +2,6 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -43,29 +42,33 @@ struct UsageHandler {
   bool next_is_usage = false, next_is_details = false;
   Counter pending = Counter::none;  // the counter the next value belongs to
   std::string key;                  // a key split into parts
-  std::uint64_t values[9] = {};
-  bool present[9] = {};
+  UsageCounts counts;
+
+  std::optional<std::uint64_t>* slot(Counter c) {
+    switch (c) {
+      case Counter::prompt: return &counts.prompt;
+      case Counter::completion: return &counts.completion;
+      case Counter::cached: return &counts.cached;
+      case Counter::input: return &counts.input;
+      case Counter::output: return &counts.output;
+      case Counter::cache_read: return &counts.cache_read;
+      case Counter::cache_creation: return &counts.cache_creation;
+      case Counter::none:
+      case Counter::details: return nullptr;
+    }
+    return nullptr;
+  }
 
   bool at_usage_level() const { return usage_depth != 0 && depth == usage_depth && details_depth == 0; }
   bool at_details_level() const { return details_depth != 0 && depth == details_depth; }
 
   void on_value(std::uint64_t v) {
-    if (pending != Counter::none && pending != Counter::details) {
-      values[static_cast<int>(pending)] = v;
-      present[static_cast<int>(pending)] = true;
-    }
+    if (auto* s = slot(pending)) *s = v;
     pending = Counter::none;
     next_is_usage = next_is_details = false;
   }
   // A count that is not a number reads as 0 (but is there).
-  void on_other_value() {
-    if (pending != Counter::none && pending != Counter::details) {
-      values[static_cast<int>(pending)] = 0;
-      present[static_cast<int>(pending)] = true;
-    }
-    pending = Counter::none;
-    next_is_usage = next_is_details = false;
-  }
+  void on_other_value() { on_value(0); }
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
@@ -113,7 +116,7 @@ struct UsageHandler {
     next_is_usage = next_is_details = false;
     if (depth == 1 && k == "usage") {
       // A repeated key: the last one wins, as in the parsed object.
-      if (usage_seen) std::fill(std::begin(present), std::end(present), false);
+      if (usage_seen) counts = {};
       next_is_usage = true;
     } else if (at_usage_level()) {
       pending = counter_of(k, false);
@@ -161,25 +164,7 @@ std::optional<TokenUsage> scan_answer_usage(std::string_view body) {
   json::error_code ec;
   const std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
   if (ec || used != body.size() || !parser.done() || !parser.handler().top_is_object) return std::nullopt;
-
-  const auto& h = parser.handler();
-  auto value = [&](Counter c) { return h.values[static_cast<int>(c)]; };
-  auto has = [&](Counter c) { return h.present[static_cast<int>(c)]; };
-  TokenUsage u;
-  if (has(Counter::prompt) || has(Counter::completion)) {
-    u.input = value(Counter::prompt);
-    u.output = value(Counter::completion);
-    u.cached = value(Counter::cached);
-    u.known = true;
-  } else if (has(Counter::input) || has(Counter::output)) {
-    // Anthropic counts cache reads apart from input_tokens; OpenAI's
-    // convention (cached ⊆ input) is kept everywhere.
-    u.cached = value(Counter::cache_read);
-    u.input = value(Counter::input) + u.cached + value(Counter::cache_creation);
-    u.output = value(Counter::output);
-    u.known = true;
-  }
-  return u;
+  return usage_from(parser.handler().counts);
 }
 
 }  // namespace hgw::protocol
