@@ -7,6 +7,8 @@
 #
 # usage: bench/instructions.sh [HYBRIDGW_BINARY]   (default: $BUILD_DIR/hybridgw)
 # environment: BUILD_DIR=build  SECONDS_MEASURED=6  KEEP=0 (1: keep the callgrind output)
+#              DETECTORS=0 (1: every built-in detector on, compliance rules as in
+#              production, so that the cost of scanning each request is measured)
 # prints:  instructions/request=<n> requests=<n> callgrind=<file if kept>
 # needs: valgrind (apt-get install valgrind), wrk, curl, python3
 set -euo pipefail
@@ -47,6 +49,16 @@ EOF
 PIDS+=($!)
 sed -e "s|@SIM_PORT@|$SIM_PORT|g" -e "s|@PORT@|$GW_PORT|g" -e "s|@ADMIN_PORT@|$ADMIN_PORT|g" \
   "$ROOT/bench/hybridgw.yaml.template" >"$WORK/hybridgw.yaml"
+if [ "${DETECTORS:-0}" = 1 ]; then
+  cat >>"$WORK/hybridgw.yaml" <<'YAML'
+compliance:
+  detectors: all
+  classify: { cn_resident_id: restricted, bank_card: restricted, secrets: restricted, email: confidential }
+  rules:
+    - { name: restricted-local, class: restricted, allow: { locality: [local] } }
+    - { name: mask-email, detected: [email], action: redact }
+YAML
+fi
 # Instrumentation starts switched off: start-up and warm-up are not counted.
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/callgrind.out" \
   "$GW" serve --config "$WORK/hybridgw.yaml" >"$WORK/gw.out" 2>"$WORK/gw.err" &

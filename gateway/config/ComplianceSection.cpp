@@ -126,12 +126,57 @@ void parse_rule(Diagnostics& diag, const Value& v, std::size_t index, Compliance
   m->finish();
 }
 
+// A list of detector names, where `all` (alone, or as an item) stands for
+// every built-in detector (DetectorSet expands it; Validation accepts it).
+std::vector<std::string> read_detector_list(Diagnostics& diag, const Value& v) {
+  if (v.node.IsScalar()) {
+    auto s = read_string(diag, v);
+    if (s && *s != "all") diag.error(v.where, v.path, "expected a list of detector names, or all");
+    return s && *s == "all" ? std::vector<std::string>{"all"} : std::vector<std::string>{};
+  }
+  auto list = read_string_list(diag, v);
+  return list ? std::move(*list) : std::vector<std::string>{};
+}
+
+// context: { window: N, words: { detector: { lower: [...], raise: [...] } } }.
+// Which detectors may take context words is checked by Validation (it knows
+// the custom detectors of every included file).
+void parse_context(Diagnostics& diag, const Value& v, ContextConfig& c) {
+  auto m = MapReader::open(diag, v);
+  if (!m) return;
+  m->read("window", c.window, 1);
+  if (auto words = m->get("words")) {
+    if (auto wm = MapReader::open(diag, *words); wm && words->node.IsMap()) {
+      std::set<std::string> seen;
+      for (auto it = words->node.begin(); it != words->node.end(); ++it) {
+        if (!it->first.IsScalar() || !seen.insert(it->first.Scalar()).second) continue;
+        auto entry = wm->get(it->first.Scalar());
+        if (!entry) continue;
+        auto em = MapReader::open(diag, *entry);
+        if (!em) continue;
+        ContextWordsConfig cw;
+        em->read("lower", cw.lower);
+        em->read("raise", cw.raise);
+        for (const auto* list : {&cw.lower, &cw.raise})
+          for (std::size_t i = 0; i < list->size(); ++i)
+            if ((*list)[i].empty())
+              diag.error_at(index_path(child_path(entry->path, list == &cw.lower ? "lower" : "raise"), i),
+                            "a context word must not be empty");
+        em->finish();
+        c.words[it->first.Scalar()] = std::move(cw);
+      }
+      wm->finish();
+    }
+  }
+  m->finish();
+}
+
 void parse_output_filter(Diagnostics& diag, const Value& v, OutputFilterConfig& f) {
   auto m = MapReader::open(diag, v);
   if (!m) return;
   m->read("enabled", f.enabled);
   m->read("terms", f.terms);
-  m->read("detectors", f.detectors);
+  if (auto detectors = m->get("detectors")) f.detectors = read_detector_list(diag, *detectors);
   m->read_enum("action", f.action, known::output_filter_actions);
   m->finish();
 }
@@ -169,7 +214,9 @@ void parse_compliance(Diagnostics& diag, std::vector<Value> parts, ComplianceCon
         c.classes = std::move(*list);
     }
   }
-  m.read("detectors", c.detectors);
+  if (auto detectors = m.get("detectors")) c.detectors = read_detector_list(diag, *detectors);
+  if (auto context = m.get("context")) parse_context(diag, *context, c.context);
+  m.read("max_scan_bytes", c.max_scan_bytes, 1024);
 
   // Paths index the merged lists, whichever file an item came from.
   for (const auto& part : m.get_all("custom_detectors")) {

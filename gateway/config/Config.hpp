@@ -245,10 +245,26 @@ struct AuditLogConfig {
   std::uint32_t max_files = 10;
 };
 
+// Context words (Presidio-style) for detectors without a check digit: the
+// nearest word before a match (else after it) lowers or raises it.
+struct ContextWordsConfig {
+  std::vector<std::string> lower;  // e.g. 订单号, tracking number: not a phone number
+  std::vector<std::string> raise;  // e.g. 手机, tel: a phone number even next to a lowering word
+};
+struct ContextConfig {
+  std::uint32_t window = 24;  // characters looked at before a match (after it: a third)
+  // Per detector; replaces that detector's built-in lists (an empty map keeps the defaults).
+  std::map<std::string, ContextWordsConfig> words;
+};
+
 struct ComplianceConfig {
   std::vector<std::string> classes = {"public", "internal", "confidential", "restricted"};
   std::vector<std::string> detectors;  // built-in detector names enabled; empty = none
   std::vector<CustomDetectorConfig> custom_detectors;
+  ContextConfig context;
+  // Texts of one request scanned at most; beyond, the request is treated as
+  // the highest class (fail closed).
+  std::uint64_t max_scan_bytes = 16ull * 1024 * 1024;
   std::map<std::string, std::string> classify;  // detector type -> class
   std::vector<ComplianceRuleConfig> rules;
   bool restore_in_response = false;

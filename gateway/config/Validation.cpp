@@ -6,6 +6,7 @@
 
 #include "gateway/config/DidYouMean.hpp"
 #include "gateway/config/KnownNames.hpp"
+#include "policies/compliance/DetectorSet.hpp"
 
 namespace hgw::config {
 
@@ -170,7 +171,7 @@ class Checker {
     for (std::size_t i = 0; i < c.classes.size(); ++i)
       classes.add(c.classes[i], index_path("$.compliance.classes", i));
     for (std::size_t i = 0; i < c.detectors.size(); ++i)
-      check_detector(c.detectors[i], index_path("$.compliance.detectors", i));
+      if (c.detectors[i] != "all") check_detector(c.detectors[i], index_path("$.compliance.detectors", i));
     UniqueNames custom(diag_, "custom detector name");
     for (std::size_t i = 0; i < c.custom_detectors.size(); ++i)
       custom.add(c.custom_detectors[i].name, index_path("$.compliance.custom_detectors", i) + ".name");
@@ -181,8 +182,18 @@ class Checker {
     }
     UniqueNames rules(diag_, "rule name");
     for (std::size_t i = 0; i < c.rules.size(); ++i) check_rule(c.rules[i], i, rules);
+    for (const auto& [detector, words] : c.context.words) {
+      const auto path = child_path("$.compliance.context.words", detector);
+      if (contains(known::builtin_detectors, detector) && !compliance::takes_context_words(detector))
+        diag_.error_at(path, "'" + detector +
+                                 "' is validated by its check digits or structure: context words cannot "
+                                 "lower it (they apply to phone, cn_mobile, ipv4, ipv6, cn_passport and "
+                                 "custom detectors)");
+      else
+        check_detector(detector, path);
+    }
     for (std::size_t i = 0; i < c.output_filter.detectors.size(); ++i)
-      check_detector(c.output_filter.detectors[i], index_path("$.compliance.output_filter.detectors", i));
+      if (c.output_filter.detectors[i] != "all") check_detector(c.output_filter.detectors[i], index_path("$.compliance.output_filter.detectors", i));
   }
 
   // The conditions may sit under when: or on the rule itself (shorthand).

@@ -9,11 +9,18 @@ namespace json = boost::json;
 
 namespace {
 
+using Mapping = std::vector<std::pair<std::string, std::string>>;
+
 class ChainFilter final : public protocol::TextFilter {
  public:
-  ChainFilter(std::unique_ptr<compliance::OutputFilter> output,
-              std::unique_ptr<compliance::PlaceholderRestorer> restorer)
-      : output_(std::move(output)), restorer_(std::move(restorer)) {}
+  ChainFilter(std::unique_ptr<compliance::OutputFilter> output, const Mapping* restore)
+      : output_(std::move(output)),
+        restore_(restore),
+        restorer_(restore ? std::make_unique<compliance::PlaceholderRestorer>(*restore) : nullptr) {}
+
+  std::unique_ptr<protocol::TextFilter> for_arguments() const override {
+    return restore_ ? std::make_unique<ChainFilter>(nullptr, restore_) : nullptr;
+  }
 
   std::string feed(std::string_view chunk) override {
     std::string text(chunk);
@@ -46,6 +53,7 @@ class ChainFilter final : public protocol::TextFilter {
     reason_ = by;
   }
   std::unique_ptr<compliance::OutputFilter> output_;
+  const Mapping* restore_;  // the call's mapping: outlives every filter of the call
   std::unique_ptr<compliance::PlaceholderRestorer> restorer_;
   bool stopped_ = false;
   std::string reason_;
@@ -58,14 +66,30 @@ std::unique_ptr<protocol::TextFilter> make_answer_filter(const Call& call) {
   const auto& cc = call.config().compliance;
   std::unique_ptr<compliance::OutputFilter> output;
   if (auto spec = call.snap->output_filter()) output = std::make_unique<compliance::OutputFilter>(spec);
-  std::unique_ptr<compliance::PlaceholderRestorer> restorer;
   const bool answered_from_redacted = call.redacted_body && call.backend >= 0 &&
                                       call.config().backends[call.backend].locality == config::Locality::remote;
-  if (cc.restore_in_response && answered_from_redacted && !call.redaction_mapping.empty())
-    restorer = std::make_unique<compliance::PlaceholderRestorer>(call.redaction_mapping);
-  if (!output && !restorer) return nullptr;
-  return std::make_unique<ChainFilter>(std::move(output), std::move(restorer));
+  const Mapping* restore = cc.restore_in_response && answered_from_redacted && !call.redaction_mapping.empty()
+                               ? &call.redaction_mapping
+                               : nullptr;
+  if (!output && !restore) return nullptr;
+  return std::make_unique<ChainFilter>(std::move(output), restore);
 }
+
+namespace {
+
+// One tool call's arguments of a whole answer, through its own filter.
+void filter_arguments(json::value* holder, const protocol::TextFilter& filter) {
+  auto* fn = holder ? holder->if_object() : nullptr;
+  auto* args = fn ? fn->if_contains("arguments") : nullptr;
+  if (!args || !args->is_string()) return;
+  auto f = filter.for_arguments();
+  if (!f) return;
+  std::string out = f->feed(std::string_view(args->get_string().data(), args->get_string().size()));
+  out += f->flush();
+  *args = out;
+}
+
+}  // namespace
 
 bool filter_whole_answer(json::object& answer, protocol::TextFilter& filter) {
   auto* choices = answer.if_contains("choices");
@@ -75,8 +99,13 @@ bool filter_whole_answer(json::object& answer, protocol::TextFilter& filter) {
     auto& choice = c.as_object();
     json::string* text = nullptr;
     if (auto* m = choice.if_contains("message"); m && m->is_object()) {
-      if (auto* content = m->as_object().if_contains("content"); content && content->is_string())
+      auto& message = m->as_object();
+      if (auto* content = message.if_contains("content"); content && content->is_string())
         text = &content->as_string();
+      if (auto* calls = message.if_contains("tool_calls"); calls && calls->is_array())
+        for (auto& call : calls->get_array())
+          if (auto* c = call.if_object()) filter_arguments(c->if_contains("function"), filter);
+      filter_arguments(message.if_contains("function_call"), filter);
     } else if (auto* t = choice.if_contains("text"); t && t->is_string()) {
       text = &t->as_string();
     }

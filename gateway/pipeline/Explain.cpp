@@ -2,6 +2,7 @@
 
 #include "gateway/pipeline/Planning.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
+#include "gateway/protocol/RequestValidation.hpp"
 
 #include <sstream>
 
@@ -31,6 +32,7 @@ std::string table_of(const json::object& o, const routing::Decision& decision) {
     out << "data      class=" << json::serialize(co.at("data_class")) << " action=" << json::serialize(co.at("action"))
         << " detected=" << json::serialize(co.at("detected")) << " rules=" << json::serialize(co.at("rules_matched"))
         << "\n";
+    for (const auto& note : co.at("notes").as_array()) out << "note      " << note.as_string() << "\n";
   }
   if (auto* b = o.if_contains("budget")) out << "budget    " << json::serialize(*b) << "\n";
   out << decision.to_table();
@@ -61,6 +63,9 @@ ExplainResult explain(const Snapshot& snap, std::string_view request_json, const
   else if (endpoint == "completions") request.endpoint = policy::Endpoint::completions;
   else if (endpoint == "embeddings") request.endpoint = policy::Endpoint::embeddings;
   else return bad_input("unknown endpoint '" + endpoint + "' (chat, completions, embeddings)");
+
+  if (auto invalid = protocol::validate_request(body, request.endpoint); !invalid.empty())
+    return bad_input(invalid);
 
   if (!tenant_name.empty()) {
     request.tenant = cfg.find_tenant(tenant_name);
@@ -96,9 +101,11 @@ ExplainResult explain(const Snapshot& snap, std::string_view request_json, const
                                       {"eligible", c.backends[i].eligible},
                                       {"rule", c.backends[i].rule},
                                       {"reason", c.backends[i].reason}});
+    json::array notes;  // how the class was raised: an unknown header class, a scan that did not complete
+    for (const auto& n : c.notes) notes.push_back(json::string(n));
     o["compliance"] = json::object{{"data_class", c.data_class}, {"action", action_name(c.action)},
                                    {"detected", detected},       {"rules_matched", rules},
-                                   {"backends", backends}};
+                                   {"backends", backends},       {"notes", notes}};
   }
   if (request.tenant && (request.tenant->budget.daily_usd || request.tenant->budget.monthly_usd))
     o["budget"] = json::object{{"exhausted", p.budget.exhausted}, {"window", p.budget.window}};

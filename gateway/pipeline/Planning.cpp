@@ -2,7 +2,7 @@
 
 #include "gateway/protocol/OpenAiWire.hpp"
 #include "policies/compliance/Redactor.hpp"
-#include "policies/compliance/TextCollector.hpp"
+#include "policies/compliance/BodyScanner.hpp"
 #include "policies/cost/Pricing.hpp"
 #include "policies/routing/Planner.hpp"
 
@@ -49,17 +49,17 @@ Planned plan_request(const Snapshot& snap, PlanningRequest& request) {
   if (request.endpoint == policy::Endpoint::embeddings) p.features.stream = false;
   p.features.headers = request.policy_headers;
 
-  // What is in the prompt decides where it may go (with no detectors there is
-  // nothing to look for, and the texts are not collected).
+  // What is in the request decides where it may go: every text of the body
+  // the backends will receive (BodyScanner.hpp). With no detectors there is
+  // nothing to look for.
+  std::string scan_failure;
   if (const auto* detectors = snap.detectors(); detectors && !detectors->empty()) {
-    auto texts = compliance::collect_texts(*request.body, request.endpoint);
-    std::vector<std::string_view> views;
-    views.reserve(texts.size());
-    for (const auto* t : texts) views.emplace_back(t->data(), t->size());
-    p.findings = detectors->scan(views);
+    auto scan = compliance::scan_body(*detectors, *request.body, cfg.compliance.max_scan_bytes);
+    p.findings = std::move(scan.findings);
+    scan_failure = std::move(scan.failure);
   }
   p.compliance = compliance::decide(cfg.compliance, cfg.backends, request.tenant,
-                                    request.data_class_header, p.findings, false);
+                                    request.data_class_header, p.findings, scan_failure);
   const auto& cd = *p.compliance;
   if (cd.action == compliance::ComplianceDecision::Action::block) {
     fail(p, 403, "compliance_error", "compliance_blocked", cd.block_message);
@@ -67,10 +67,9 @@ Planned plan_request(const Snapshot& snap, PlanningRequest& request) {
   }
   if (cd.action == compliance::ComplianceDecision::Action::redact && !p.findings.empty()) {
     // Remote backends get a copy with typed placeholders, local ones the original.
-    p.redacted_body = *request.body;
-    auto copy_texts = compliance::collect_texts(*p.redacted_body, request.endpoint);
+    p.redacted_body = json::value(*request.body, json::make_shared_resource<json::monotonic_resource>());
     compliance::Redactor redactor;
-    redactor.redact(copy_texts, p.findings, cd.redact_types);
+    compliance::redact_body(*p.redacted_body, p.findings, cd.redact_types, redactor);
     p.redaction_mapping = redactor.mapping();
   }
 

@@ -6,6 +6,7 @@
 #include "gateway/pipeline/PolicyHeaders.hpp"
 #include "gateway/pipeline/RequestId.hpp"
 #include "gateway/protocol/AnthropicTranslate.hpp"
+#include "gateway/protocol/RequestValidation.hpp"
 #include "gateway/protocol/StreamTransformer.hpp"
 #include "gateway/protocol/UpstreamRequest.hpp"
 #include "gateway/protocol/UsageScanner.hpp"
@@ -269,6 +270,11 @@ awaitable<void> ProxyHandler::proxy(Call& call) {
   if (!model || !model->is_string() || model->as_string().empty()) {
     co_await reply_error(call, 400, "'model' is required and must be a string",
                          "invalid_request_error", "missing_model");
+    co_return;
+  }
+
+  if (auto invalid = protocol::validate_request(body, call.endpoint); !invalid.empty()) {
+    co_await reply_error(call, 400, invalid, "invalid_request_error", "invalid_request");
     co_return;
   }
 

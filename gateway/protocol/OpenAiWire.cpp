@@ -54,7 +54,13 @@ std::uint64_t u64(const json::value* v) {
   if (!v) return 0;
   if (v->is_uint64()) return v->as_uint64();
   if (v->is_int64()) return v->as_int64() > 0 ? static_cast<std::uint64_t>(v->as_int64()) : 0;
-  if (v->is_double()) return v->as_double() > 0 ? static_cast<std::uint64_t>(v->as_double()) : 0;
+  if (v->is_double()) {
+    // Converting a double beyond the range of uint64 is undefined behaviour:
+    // a hostile or broken peer's 1e300 saturates instead.
+    const double d = v->as_double();
+    if (!(d > 0)) return 0;
+    return d >= 9.0e15 ? std::uint64_t{9'000'000'000'000'000} : static_cast<std::uint64_t>(d);
+  }
   return 0;
 }
 

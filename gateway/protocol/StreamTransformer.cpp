@@ -36,12 +36,61 @@ bool StreamTransformer::filter_text(json::object& chunk, bool final_chunk) {
     } else if (auto* t = choice.if_contains("text"); t && t->is_string()) {
       text = &t->as_string();
     }
+    if (auto* delta = choice.if_contains("delta"); delta && delta->is_object())
+      changed |= filter_arguments(choice, delta->as_object(), final_chunk);
     if (!text) continue;
     std::string filtered = filter_->feed(std::string_view(text->data(), text->size()));
     if (final_chunk) filtered += filter_->flush();
     if (filtered != std::string_view(text->data(), text->size())) {
       *text = filtered;
       changed = true;
+    }
+  }
+  return changed;
+}
+
+// Tool-call argument deltas, each call through its own filter (a placeholder
+// may be split across its deltas); on the chunk that ends the answer, what a
+// filter held back goes out as one more argument delta of that call.
+bool StreamTransformer::filter_arguments(const json::object& choice, json::object& delta, bool final_chunk) {
+  std::int64_t choice_index = 0;
+  if (auto* i = choice.if_contains("index"); i && i->is_int64()) choice_index = i->get_int64();
+  bool changed = false;
+  if (auto* calls = delta.if_contains("tool_calls"); calls && calls->is_array()) {
+    for (auto& c : calls->get_array()) {
+      auto* call = c.if_object();
+      auto* fn = call ? call->if_contains("function") : nullptr;
+      auto* args = fn && fn->is_object() ? fn->get_object().if_contains("arguments") : nullptr;
+      if (!args || !args->is_string()) continue;
+      std::int64_t index = 0;
+      if (auto* i = call->if_contains("index"); i && i->is_int64()) index = i->get_int64();
+      auto& f = argument_filters_[{choice_index, index}];
+      if (!f) f = filter_->for_arguments();
+      if (!f) {  // nothing to restore in arguments
+        argument_filters_.erase({choice_index, index});
+        return changed;
+      }
+      const std::string_view in(args->get_string().data(), args->get_string().size());
+      std::string out = f->feed(in);
+      if (out != in) {
+        *args = out;
+        changed = true;
+      }
+    }
+  }
+  if (final_chunk) {
+    for (auto it = argument_filters_.begin(); it != argument_filters_.end();) {
+      if (it->first.first != choice_index || !it->second) {
+        ++it;
+        continue;
+      }
+      if (std::string rest = it->second->flush(); !rest.empty()) {
+        auto& calls = delta["tool_calls"];
+        if (!calls.is_array()) calls.emplace_array();
+        calls.get_array().push_back(json::object{{"index", it->first.second}, {"function", json::object{{"arguments", rest}}}});
+        changed = true;
+      }
+      it = argument_filters_.erase(it);
     }
   }
   return changed;

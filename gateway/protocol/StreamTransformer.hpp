@@ -9,6 +9,9 @@
 #include "gateway/protocol/SseParser.hpp"
 #include "gateway/protocol/TextFilter.hpp"
 
+#include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -38,9 +41,11 @@ class StreamTransformer {
  private:
   State handle(const SseEvent& event, std::string& out);
   bool filter_text(boost::json::object& chunk, bool final_chunk);
+  bool filter_arguments(const boost::json::object& choice, boost::json::object& delta, bool final_chunk);
 
   bool forward_usage_;
   TextFilter* filter_;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::unique_ptr<TextFilter>> argument_filters_;  // (choice, tool call)
   SseParser parser_;
   std::vector<SseEvent> pending_;
   int events_ = 0;

@@ -2,6 +2,7 @@
 // across chunk boundaries (placeholder restoration, output filtering).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,10 @@ class TextFilter {
   // Set when the filter demands that the answer stop (output filter "stop").
   virtual bool stopped() const { return false; }
   virtual std::string stop_reason() const { return {}; }
+  // A filter for one tool call's arguments (the other strings of an answer):
+  // placeholders are restored there too, while the output filter, which is
+  // about what the model says, applies to the text only. nullptr: none needed.
+  virtual std::unique_ptr<TextFilter> for_arguments() const { return nullptr; }
 };
 
 }  // namespace hgw::protocol

@@ -67,7 +67,7 @@ std::string safe_label(std::string_view s) {  // header values echoed in notes: 
 ComplianceDecision decide(const config::ComplianceConfig& cfg,
                           const std::vector<config::BackendConfig>& backends,
                           const config::TenantConfig* tenant, std::string_view header_class,
-                          const std::vector<Finding>& findings, bool detector_failed) {
+                          const std::vector<Finding>& findings, std::string_view scan_failure) {
   ComplianceDecision d;
   const auto& classes = cfg.classes;
   const int top = classes.empty() ? 0 : static_cast<int>(classes.size()) - 1;
@@ -105,8 +105,8 @@ ComplianceDecision decide(const config::ComplianceConfig& cfg,
     int r = rank_of(it->second);
     raise(r < 0 ? top : r);
   }
-  if (detector_failed) {
-    d.notes.push_back("a detector failed: treated as the highest class");
+  if (!scan_failure.empty()) {
+    d.notes.push_back("not scanned completely (" + std::string(scan_failure) + "): treated as the highest class");
     raise(top);
   }
   if (!classes.empty()) d.data_class = classes[static_cast<std::size_t>(d.class_rank)];

@@ -39,7 +39,8 @@ const char* to_string(ComplianceDecision::Action);
 
 // header_class: value of x-hybridgw-data-class ("" if absent); it may raise the
 // class, never lower it; an unknown class name counts as the highest class.
-// detector_failed: the scan did not complete → the highest class.
+// scan_failure: why the request could not be scanned completely ("" when it
+// was) → the highest class, with the reason in the notes (fail closed).
 // Class = max(tenant floor, header, classify[type] of every detected type).
 // Rules (config order): a rule holds when all its given conditions hold
 // (when_class = class at least; when_detected = any of; tenant region glob;
@@ -53,7 +54,7 @@ const char* to_string(ComplianceDecision::Action);
 ComplianceDecision decide(const config::ComplianceConfig& config,
                           const std::vector<config::BackendConfig>& backends,
                           const config::TenantConfig* tenant, std::string_view header_class,
-                          const std::vector<Finding>& findings, bool detector_failed);
+                          const std::vector<Finding>& findings, std::string_view scan_failure);
 
 // Shell-style glob: '*' any run (also empty), '?' one byte. Case-sensitive.
 bool glob_match(std::string_view pattern, std::string_view text);

@@ -26,6 +26,8 @@
 // specific detector (a "+86 …" number is a cn_mobile rather than a phone).
 #include "policies/compliance/DetectorSet.hpp"
 
+#include "policies/compliance/TextNormalizer.hpp"
+
 #include <re2/re2.h>
 #include <re2/set.h>
 
@@ -46,7 +48,9 @@ bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 bool is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
 bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 bool is_alnum(unsigned char c) { return is_digit(c) || is_alpha(c); }
-bool is_sep(unsigned char c) { return c == ' ' || c == '-'; }
+// Separators between the groups of a structured number (after normalisation:
+// NBSP and ideographic spaces are ' ', every dash is '-').
+bool is_sep(unsigned char c) { return c == ' ' || c == '-' || c == '.'; }
 
 struct Tables {
   std::array<bool, 256> word{};     // window bytes
@@ -159,6 +163,9 @@ bool v_phone(std::string_view t, std::size_t& b, std::size_t& e, std::size_t&) {
   if (is_digit(at(t, e))) return false;
   if (is_sep(at(t, e)) && is_digit(at(t, e + 1))) return false;
   if (at(t, e) == '.' && is_digit(at(t, e + 1))) return false;
+  // "+1.415.555.2671" is a phone number, "+3.14159265" a decimal number.
+  if (std::count(t.begin() + static_cast<std::ptrdiff_t>(b), t.begin() + static_cast<std::ptrdiff_t>(e), '.') == 1)
+    return false;
   return true;
 }
 
@@ -190,7 +197,15 @@ bool v_cn_mobile(std::string_view t, std::size_t& b, std::size_t& e, std::size_t
 
 bool v_resident_id(std::string_view t, std::size_t& b, std::size_t& e, std::size_t&) {
   if (!left_clean(t, b) || !right_clean(t, e)) return false;
-  return cn_resident_id_valid(t.substr(b, e - b));
+  std::string_view m = t.substr(b, e - b);
+  if (m.size() == 20) {  // 6-8-4 groups (region, birth date, sequence + check), one separator kind
+    if (!is_sep(m[6]) || m[6] != m[15]) return false;
+    if (group_continues(t, b, e, m[6])) return false;
+    std::string id;
+    id.append(m.substr(0, 6)).append(m.substr(7, 8)).append(m.substr(16, 4));
+    return cn_resident_id_valid(id);
+  }
+  return cn_resident_id_valid(m);
 }
 
 bool card_shape(std::string_view t, std::size_t b, std::size_t e, std::string& digits) {
@@ -198,6 +213,18 @@ bool card_shape(std::string_view t, std::size_t b, std::size_t e, std::string& d
   char sep = 0;
   if (!split_groups(t.substr(b, e - b), digits, sep, 3)) return false;
   if (group_continues(t, b, e, sep)) return false;
+  if (sep == '.') {
+    // Dots separate a card's digits only in groups of four ("4111.1111.1111.1111");
+    // any other dotted run of digits is a decimal number.
+    std::string_view m = t.substr(b, e - b);
+    for (std::size_t start = 0;;) {
+      std::size_t dot = m.find('.', start);
+      std::size_t len = (dot == std::string_view::npos ? m.size() : dot) - start;
+      if (dot != std::string_view::npos ? len != 4 : (len == 0 || len > 4)) return false;
+      if (dot == std::string_view::npos) break;
+      start = dot + 1;
+    }
+  }
   return luhn_valid(digits);
 }
 
@@ -337,12 +364,12 @@ struct BuiltinDef {
 const BuiltinDef kBuiltins[] = {
     {"email", 12, R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24})",
      v_email, {6, 0, 1, 0, 1, 0, 0, 0}},
-    {"phone", 8, R"(\+[1-9](?:[ \-]?\d){7,14})", v_phone, {9, 8, 0, 0, 0, 1, 0, 0}},
-    {"cn_mobile", 7, R"((?:(?:\+|00)?86[ \-]?)?1[3-9]\d[ \-]?\d{4}[ \-]?\d{4})", v_cn_mobile,
+    {"phone", 8, R"(\+[1-9](?:[ \-.]?\d){7,14})", v_phone, {9, 8, 0, 0, 0, 1, 0, 0}},
+    {"cn_mobile", 7, R"((?:(?:\+|00)?86[ \-]?)?1[3-9]\d[ \-.]?\d{4}[ \-.]?\d{4})", v_cn_mobile,
      {11, 11, 0, 0, 0, 0, 0, 0}},
-    {"cn_resident_id", 1, R"(\d{17}[0-9Xx]|\d{15})", v_resident_id, {15, 15, 0, 0, 0, 0, 0, 0}},
-    {"bank_card", 5, R"(62\d\d(?:[ \-]?\d){12,15})", v_bank_card, {16, 16, 0, 0, 0, 0, 0, 0}},
-    {"credit_card", 4, R"([2-6]\d{3}(?:[ \-]?\d){9,15})", v_credit_card, {13, 13, 0, 0, 0, 0, 0, 0}},
+    {"cn_resident_id", 1, R"(\d{17}[0-9Xx]|\d{15}|\d{6}[ \-.]\d{8}[ \-.]\d{3}[0-9Xx])", v_resident_id, {15, 15, 0, 0, 0, 0, 0, 0}},
+    {"bank_card", 5, R"(62\d\d(?:[ \-.]?\d){12,15})", v_bank_card, {16, 16, 0, 0, 0, 0, 0, 0}},
+    {"credit_card", 4, R"([2-6]\d{3}(?:[ \-.]?\d){9,15})", v_credit_card, {13, 13, 0, 0, 0, 0, 0, 0}},
     {"cn_uscc", 2, R"([0-9A-HJ-NPQRTUWXY]{18})", v_uscc, {18, 6, 0, 0, 0, 0, 0, 0}},
     {"cn_passport", 9, R"([EG]\d{8}|E[A-HJ-NP-Z]\d{7})", v_passport, {9, 7, 0, 0, 0, 0, 1, 0}},
     {"us_ssn", 6, R"(\d{3}[ \-]\d{2}[ \-]\d{4}|\d{9})", v_ssn, {9, 9, 0, 0, 0, 0, 0, 0}},
@@ -398,11 +425,88 @@ inline std::size_t skip_to_trigger(const unsigned char* p, std::size_t i, std::s
   return i;
 }
 
+// Context words of one detector, lower-cased (ASCII).
+struct Context {
+  std::vector<std::string> lower, raise;
+};
+
 struct Candidate {
   std::size_t begin, end;
   int priority;
   const std::string* type;
+  const Context* context;  // null: context does not change this detector's matches
 };
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// i moved back (or forward) by up to n UTF-8 characters.
+std::size_t back_chars(std::string_view t, std::size_t i, std::uint32_t n) {
+  while (i > 0 && n > 0) {
+    --i;
+    while (i > 0 && (static_cast<unsigned char>(t[i]) & 0xC0) == 0x80) --i;
+    --n;
+  }
+  return i;
+}
+std::size_t forward_chars(std::string_view t, std::size_t i, std::uint32_t n) {
+  while (i < t.size() && n > 0) {
+    ++i;
+    while (i < t.size() && (static_cast<unsigned char>(t[i]) & 0xC0) == 0x80) ++i;
+    --n;
+  }
+  return i;
+}
+
+// A context word at t[pos, pos + len): an ASCII word must stand on its own
+// ("tel" is not in "hotel"); Chinese words need no boundary.
+bool whole_word(std::string_view t, std::size_t pos, std::size_t len) {
+  if (is_alnum(at(t, pos)) && is_alnum(before(t, pos))) return false;
+  if (is_alnum(at(t, pos + len - 1)) && is_alnum(at(t, pos + len))) return false;
+  return true;
+}
+
+// Presidio-style context for detectors without a check digit: the context
+// word nearest before the match decides (within `window` characters); when
+// there is none, the nearest one after it (within a third of that). A raising
+// word keeps the match, a lowering one drops it; no word keeps it.
+bool context_keeps(std::string_view t, std::size_t b, std::size_t e, const Context& c, std::uint32_t window) {
+  const std::size_t from = back_chars(t, b, window), to = forward_chars(t, e, std::max<std::uint32_t>(1, window / 3));
+  const std::string before_text = ascii_lower(t.substr(from, b - from));
+  const std::string after_text = ascii_lower(t.substr(e, to - e));
+  // Before: the largest end wins. After: the smallest start wins.
+  std::size_t best_end = 0, best_start = std::string::npos;
+  bool before_raises = false, after_raises = false, before_found = false;
+  auto scan = [&](const std::vector<std::string>& words, bool raises) {
+    for (const auto& w : words) {
+      if (w.empty()) continue;
+      for (std::size_t p = before_text.find(w); p != std::string::npos; p = before_text.find(w, p + 1)) {
+        if (!whole_word(t, from + p, w.size())) continue;
+        const std::size_t end = p + w.size();
+        if (!before_found || end > best_end || (end == best_end && raises)) {
+          best_end = end;
+          before_raises = raises;
+          before_found = true;
+        }
+      }
+      const std::size_t p = after_text.find(w);
+      if (p != std::string::npos && whole_word(t, e + p, w.size()) &&
+          (p < best_start || (p == best_start && raises))) {
+        best_start = p;
+        after_raises = raises;
+      }
+    }
+  };
+  scan(c.raise, true);
+  scan(c.lower, false);
+  if (before_found) return before_raises;
+  if (best_start != std::string::npos) return after_raises;
+  return true;
+}
 
 }  // namespace
 
@@ -411,7 +515,10 @@ struct DetectorSet::Impl {
     const BuiltinDef* def;
     std::unique_ptr<RE2> re;
     std::string type;
+    const Context* context = nullptr;
   };
+  std::vector<std::unique_ptr<Context>> contexts;
+  std::uint32_t context_window = 24;
   std::vector<Builtin> builtins;
   bool pem = false;  // part of "secrets"
   std::string secrets_type = "secrets";
@@ -419,6 +526,7 @@ struct DetectorSet::Impl {
   struct Custom {
     std::string type;
     std::unique_ptr<RE2> re;
+    const Context* context = nullptr;
   };
   std::vector<Custom> customs;
   std::unique_ptr<RE2::Set> custom_set;
@@ -443,19 +551,67 @@ bool is_builtin_detector(std::string_view name) {
   return false;
 }
 
+bool takes_context_words(std::string_view name) {
+  return name == "phone" || name == "cn_mobile" || name == "ipv4" || name == "ipv6" || name == "cn_passport";
+}
+
+const std::map<std::string, config::ContextWordsConfig>& default_context_words() {
+  // Lowering words name numbers that look like these but are something else;
+  // raising words say that it is one after all ("订单号…，手机…").
+  static const std::map<std::string, config::ContextWordsConfig> words = {
+      {"cn_mobile",
+       {{"订单号", "订单编号", "运单号", "快递单号", "物流单号", "流水号", "交易号", "交易单号", "发票号",
+         "序列号", "批次号", "时间戳", "timestamp", "order number", "order no", "order id", "order #",
+         "tracking number", "tracking no", "serial number", "serial no", "invoice number", "invoice no",
+         "transaction id", "txn id", "batch number"},
+        {"手机", "电话", "联系方式", "致电", "来电", "微信", "短信", "tel", "phone", "mobile", "cell",
+         "call me", "call", "contact", "whatsapp", "sms"}}},
+      {"phone",
+       {{"时间戳", "timestamp", "order number", "order no", "tracking number", "serial number",
+         "invoice number", "transaction id"},
+        {"电话", "手机", "传真", "tel", "phone", "mobile", "call", "contact", "fax", "whatsapp"}}},
+      {"ipv4",
+       {{"版本", "version", "ver", "release", "build", "oid"},
+        {"服务器", "地址", "主机", "网关", "ip", "address", "host", "server", "gateway", "dns", "subnet"}}},
+      {"ipv6",
+       {{"版本", "version", "release", "build"},
+        {"服务器", "地址", "主机", "ip", "ipv6", "address", "host", "server", "gateway"}}},
+      {"cn_passport",
+       {{"订单", "型号", "编号", "货号", "order", "model", "sku", "part number", "item"},
+        {"护照", "证件", "passport"}}},
+  };
+  return words;
+}
+
 DetectorSet::DetectorSet() : impl_(std::make_unique<Impl>()) {}
 DetectorSet::~DetectorSet() = default;
 
 std::shared_ptr<const DetectorSet> DetectorSet::build(const config::ComplianceConfig& config,
                                                       std::string* error) {
-  return build(config.detectors, config.custom_detectors, error);
+  return build(config.detectors, config.custom_detectors, error, config.context);
 }
 
 std::shared_ptr<const DetectorSet> DetectorSet::build(
     const std::vector<std::string>& names,
-    const std::vector<config::CustomDetectorConfig>& custom, std::string* error) {
+    const std::vector<config::CustomDetectorConfig>& custom, std::string* error,
+    const config::ContextConfig& context_config) {
   std::shared_ptr<DetectorSet> set(new DetectorSet());
   Impl& impl = *set->impl_;
+  impl.context_window = context_config.window;
+  // The context of a detector: its configured lists, else the built-in ones.
+  auto context_for = [&](const std::string& type) -> const Context* {
+    const config::ContextWordsConfig* words = nullptr;
+    if (auto it = context_config.words.find(type); it != context_config.words.end())
+      words = &it->second;
+    else if (auto d = default_context_words().find(type); d != default_context_words().end())
+      words = &d->second;
+    if (!words || (words->lower.empty() && words->raise.empty())) return nullptr;
+    auto c = std::make_unique<Context>();
+    for (const auto& w : words->lower) c->lower.push_back(ascii_lower(w));
+    for (const auto& w : words->raise) c->raise.push_back(ascii_lower(w));
+    impl.contexts.push_back(std::move(c));
+    return impl.contexts.back().get();
+  };
   std::string errors;
   auto add_error = [&](const std::string& e) {
     if (!errors.empty()) errors += '\n';
@@ -486,7 +642,8 @@ std::shared_ptr<const DetectorSet> DetectorSet::build(
       add_error(std::string("built-in detector '") + kBuiltins[i].name + "': " + re->error());
       continue;
     }
-    impl.builtins.push_back({&kBuiltins[i], std::move(re), kBuiltins[i].name});
+    impl.builtins.push_back({&kBuiltins[i], std::move(re), kBuiltins[i].name,
+                             takes_context_words(kBuiltins[i].name) ? context_for(kBuiltins[i].name) : nullptr});
     set->types_.emplace_back(kBuiltins[i].name);
     if (std::string_view(kBuiltins[i].name) == "secrets") {
       impl.pem = true;
@@ -524,7 +681,7 @@ std::shared_ptr<const DetectorSet> DetectorSet::build(
     }
     std::string set_err;
     if (set_ok && set_builder->Add(pattern, &set_err) < 0) set_ok = false;
-    impl.customs.push_back({c.name, std::move(re)});
+    impl.customs.push_back({c.name, std::move(re), context_for(c.name)});
     set->types_.push_back(c.name);
   }
   if (!impl.customs.empty() && set_ok && set_builder->Compile())
@@ -592,7 +749,7 @@ void DetectorSet::Impl::scan_windows(std::string_view text, std::uint64_t active
         std::size_t resume = mb + 1;
         while (resume < e && is_alnum(p[resume - 1])) ++resume;
         if (me > mb && bi.def->validate(text, vb, ve, resume)) {
-          out.push_back({vb, ve, bi.def->priority, &bi.type});
+          out.push_back({vb, ve, bi.def->priority, &bi.type, bi.context});
           pos = std::max(ve, mb + 1);
         } else {
           pos = std::max(resume, mb + 1);
@@ -618,24 +775,38 @@ void DetectorSet::Impl::scan_pem(std::string_view text, std::vector<Candidate>& 
       std::size_t tail = text.find("PRIVATE KEY-----", endm);
       if (tail != std::string_view::npos && tail - endm < 64) end = tail + 16;
     }
-    out.push_back({pos, end, 0, &secrets_type});
+    out.push_back({pos, end, 0, &secrets_type, nullptr});
     pos = end;
   }
 }
 
-void DetectorSet::scan_one(std::string_view text, std::uint32_t index, std::vector<Finding>& out,
+bool DetectorSet::scan_one(std::string_view original, std::uint32_t index, std::vector<Finding>& out,
                            const std::vector<std::string>* only_types) const {
   auto wanted = [&](const std::string& type) {
     return only_types == nullptr ||
            std::find(only_types->begin(), only_types->end(), type) != only_types->end();
   };
   const Impl& impl = *impl_;
+  // The detectors read the normalised view; findings are reported on the
+  // original text. One view per thread: its buffers are reused.
+  thread_local NormalizedText view;
+  const bool valid = view.assign(original);
+  const std::string_view text = view.text();
+  auto report = [&](const std::string& type, std::size_t b, std::size_t e) {
+    out.push_back({type, index, view.original_begin(b), view.original_end(e)});
+  };
+
   std::vector<Candidate> cands;
   std::uint64_t active = 0;
   for (std::size_t d = 0; d < impl.builtins.size(); ++d)
     if (wanted(impl.builtins[d].type)) active |= 1ull << d;
   if (active) impl.scan_windows(text, active, cands);
   if (impl.pem && wanted(impl.secrets_type)) impl.scan_pem(text, cands);
+  // Context words drop matches before overlaps are resolved, so that what the
+  // context ruled out cannot hide another detector's match.
+  std::erase_if(cands, [&](const Candidate& c) {
+    return c.context != nullptr && !context_keeps(text, c.begin, c.end, *c.context, impl.context_window);
+  });
 
   // Overlaps: longest first, then most specific; keep non-overlapping ones.
   if (cands.size() > 1) {
@@ -658,13 +829,13 @@ void DetectorSet::scan_one(std::string_view text, std::uint32_t index, std::vect
   }
   std::sort(cands.begin(), cands.end(),
             [](const Candidate& a, const Candidate& b) { return a.begin < b.begin; });
-  for (const auto& c : cands) out.push_back({*c.type, index, c.begin, c.end});
+  for (const auto& c : cands) report(*c.type, c.begin, c.end);
 
   // Custom detectors over the whole text.
-  if (impl.customs.empty()) return;
+  if (impl.customs.empty()) return valid;
   std::vector<int> hits;
   if (impl.custom_set) {
-    if (!impl.custom_set->Match(text, &hits)) return;
+    if (!impl.custom_set->Match(text, &hits)) return valid;
     std::sort(hits.begin(), hits.end());
   } else {
     for (std::size_t k = 0; k < impl.customs.size(); ++k) hits.push_back(static_cast<int>(k));
@@ -679,7 +850,8 @@ void DetectorSet::scan_one(std::string_view text, std::uint32_t index, std::vect
       std::size_t mb = static_cast<std::size_t>(m.data() - text.data());
       std::size_t me = mb + m.size();
       if (me > mb) {
-        out.push_back({c.type, index, mb, me});
+        if (c.context == nullptr || context_keeps(text, mb, me, *c.context, impl.context_window))
+          report(c.type, mb, me);
         pos = me;
       } else {  // empty match: step over one UTF-8 character
         pos = mb + 1;
@@ -687,6 +859,7 @@ void DetectorSet::scan_one(std::string_view text, std::uint32_t index, std::vect
       }
     }
   }
+  return valid;
 }
 
 std::vector<Finding> DetectorSet::scan(const std::vector<std::string_view>& texts) const {

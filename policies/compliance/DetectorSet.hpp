@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,13 +38,18 @@ class DetectorSet {
   // used for the output filter's own detector list.
   static std::shared_ptr<const DetectorSet> build(const std::vector<std::string>& builtin_names,
                                                   const std::vector<config::CustomDetectorConfig>& custom,
-                                                  std::string* error = nullptr);
+                                                  std::string* error = nullptr,
+                                                  const config::ContextConfig& context = {});
 
   // Every finding in every text, ordered by text then position. Thread-safe.
   std::vector<Finding> scan(const std::vector<std::string_view>& texts) const;
   // Appends the findings in one text (overlaps resolved: the longer match wins,
   // equal spans go to the more specific type). only_types restricts the types.
-  void scan_one(std::string_view text, std::uint32_t index, std::vector<Finding>& out,
+  // The detectors read the text's normalised view (TextNormalizer.hpp:
+  // full-width forms, invisible characters, separators) and report spans of
+  // the original text. Returns false when the text is not valid UTF-8 (its
+  // raw bytes were scanned; the caller must not trust the scan as complete).
+  bool scan_one(std::string_view text, std::uint32_t index, std::vector<Finding>& out,
                 const std::vector<std::string>* only_types = nullptr) const;
 
   const std::vector<std::string>& types() const { return types_; }
@@ -97,5 +103,12 @@ class DetectorSet {
 //                 its END line (or the end of the text when truncated).
 const std::vector<std::string>& builtin_detector_names();
 bool is_builtin_detector(std::string_view name);
+
+// Built-in detectors whose matches context words may lower: those without a
+// check digit (phone, cn_mobile, ipv4, ipv6, cn_passport). Validated types
+// (resident ID, USCC, cards, IBAN, …) are never lowered.
+bool takes_context_words(std::string_view builtin_name);
+// The built-in context words (Chinese and English) of those detectors.
+const std::map<std::string, config::ContextWordsConfig>& default_context_words();
 
 }  // namespace hgw::compliance

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "policies/compliance/Redactor.hpp"
+#include "policies/compliance/TextNormalizer.hpp"
 
 namespace hgw::compliance {
 
@@ -55,7 +56,7 @@ std::shared_ptr<const OutputFilterSpec> OutputFilterSpec::build(const config::Co
   }
   std::string e1, e2;
   std::shared_ptr<const DetectorSet> det;
-  if (!builtin.empty() || !custom.empty()) det = DetectorSet::build(builtin, custom, &e1);
+  if (!builtin.empty() || !custom.empty()) det = DetectorSet::build(builtin, custom, &e1, cfg.context);
   auto spec = build(det, of.terms, of.action, &e2);
   if (error) *error = e1 + (e1.empty() || e2.empty() ? "" : "\n") + e2;
   return spec;
@@ -114,7 +115,18 @@ OutputFilter::Result OutputFilter::process(bool final) {
     if (spec_->detectors) hold = kDetectorHoldBack;
     if (spec_->terms) hold = std::max(hold, spec_->max_term_bytes);
   }
+  // The held-back tail is measured in the detectors' normalised view: a number
+  // written in full-width digits or with invisible characters takes several
+  // times its length in bytes.
   std::size_t cut = text.size() > ctx_ + hold ? text.size() - hold : ctx_;
+  if (hold > 0 && spec_->detectors) {
+    NormalizedText view;
+    view.assign(text);
+    if (!view.identity()) {
+      const std::size_t n = view.text().size();
+      cut = std::max(ctx_, n > hold ? view.original_begin(n - hold) : ctx_);
+    }
+  }
   for (bool moved = true; moved;) {  // never cut through a match
     moved = false;
     for (const auto& h : hits)

@@ -1,5 +1,7 @@
 #include "policies/compliance/Redactor.hpp"
 
+#include "policies/compliance/TextNormalizer.hpp"
+
 #include <algorithm>
 
 namespace hgw::compliance {
@@ -15,16 +17,13 @@ std::string placeholder_prefix(std::string_view type) {
   return p;
 }
 
-std::string Redactor::rewrite(std::string_view text, std::uint32_t index,
-                              const std::vector<Finding>& findings,
-                              const std::vector<std::string>& types, bool& changed) {
-  std::vector<const Finding*> mine;
-  for (const auto& f : findings)
-    if (f.text_index == index && f.begin < f.end && f.end <= text.size() &&
-        std::find(types.begin(), types.end(), f.type) != types.end())
-      mine.push_back(&f);
-  changed = !mine.empty();
-  if (!changed) return {};
+std::optional<std::string> Redactor::rewrite(std::string_view text, std::vector<const Finding*> mine,
+                                             const std::vector<std::string>& types) {
+  std::erase_if(mine, [&](const Finding* f) {
+    return !(f->begin < f->end && f->end <= text.size() &&
+             std::find(types.begin(), types.end(), f->type) != types.end());
+  });
+  if (mine.empty()) return std::nullopt;
   std::stable_sort(mine.begin(), mine.end(), [](const Finding* a, const Finding* b) {
     if (a->begin != b->begin) return a->begin < b->begin;
     return a->end > b->end;
@@ -53,24 +52,29 @@ std::string Redactor::rewrite(std::string_view text, std::uint32_t index,
   return out;
 }
 
+std::optional<std::string> Redactor::rewrite_index(std::string_view text, std::uint32_t index,
+                                                   const std::vector<Finding>& findings,
+                                                   const std::vector<std::string>& types) {
+  std::vector<const Finding*> mine;
+  for (const auto& f : findings)
+    if (f.text_index == index) mine.push_back(&f);
+  return rewrite(text, std::move(mine), types);
+}
+
 void Redactor::redact(std::vector<boost::json::string*>& texts, const std::vector<Finding>& findings,
                       const std::vector<std::string>& types) {
   for (std::size_t i = 0; i < texts.size(); ++i) {
     if (!texts[i]) continue;
-    bool changed = false;
-    std::string r = rewrite(std::string_view(texts[i]->data(), texts[i]->size()),
-                            static_cast<std::uint32_t>(i), findings, types, changed);
-    if (changed) *texts[i] = r;
+    if (auto r = rewrite_index(std::string_view(texts[i]->data(), texts[i]->size()),
+                               static_cast<std::uint32_t>(i), findings, types))
+      *texts[i] = *r;
   }
 }
 
 void Redactor::redact(std::vector<std::string>& texts, const std::vector<Finding>& findings,
                       const std::vector<std::string>& types) {
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    bool changed = false;
-    std::string r = rewrite(texts[i], static_cast<std::uint32_t>(i), findings, types, changed);
-    if (changed) texts[i] = std::move(r);
-  }
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    if (auto r = rewrite_index(texts[i], static_cast<std::uint32_t>(i), findings, types)) texts[i] = std::move(*r);
 }
 
 PlaceholderRestorer::PlaceholderRestorer(std::vector<std::pair<std::string, std::string>> mapping) {
@@ -95,37 +99,55 @@ std::string PlaceholderRestorer::process(bool final) {
     out.swap(pending_);
     return out;
   }
-  const std::string_view buf = pending_;
-  std::size_t pos = 0, emitted = 0;
-  std::size_t hold = buf.size();  // where the held-back tail starts
+  // Placeholders are looked for in the normalised view, so that a model that
+  // writes one in full-width brackets or with a zero-width space still gets
+  // it restored; what is replaced is the original span.
+  // A character cut by the chunk boundary waits for its other bytes.
+  std::size_t complete = pending_.size();
+  if (!final) {
+    std::size_t lead = complete;
+    while (lead > 0 && complete - lead < 4 && (static_cast<unsigned char>(pending_[lead - 1]) & 0xC0) == 0x80) --lead;
+    if (lead > 0) {
+      const auto c = static_cast<unsigned char>(pending_[lead - 1]);
+      const std::size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+      if (need > 1 && complete - (lead - 1) < need) complete = lead - 1;
+    }
+  }
+  NormalizedText view;
+  view.assign(std::string_view(pending_).substr(0, complete));
+  const std::string_view norm = view.text();
+  std::size_t pos = 0, emitted = 0;  // pos in the view, emitted in pending_
+  std::size_t hold = complete;        // where the held-back tail starts (in pending_)
   while (true) {
-    std::size_t open = buf.find('[', pos);
+    std::size_t open = norm.find('[', pos);
     if (open == std::string_view::npos) break;
     // Only a ']' within the longest placeholder can close one (bounded look-ahead).
-    std::size_t close = buf.substr(0, std::min(buf.size(), open + max_len_)).find(']', open + 1);
+    std::size_t close = norm.substr(0, std::min(norm.size(), open + max_len_)).find(']', open + 1);
     if (close != std::string_view::npos) {
-      auto it = map_.find(std::string(buf.substr(open, close - open + 1)));
+      auto it = map_.find(std::string(norm.substr(open, close - open + 1)));
       if (it != map_.end()) {
-        out.append(buf.substr(emitted, open - emitted));
+        const std::size_t begin = view.original_begin(open), end = view.original_end(close + 1);
+        out.append(pending_, emitted, begin - emitted);
         out += it->second;
         ++restored_;
-        emitted = pos = close + 1;
+        emitted = end;
+        pos = close + 1;
         continue;
       }
     }
-    if (!final && buf.size() - open < max_len_ && close == std::string_view::npos) {
+    if (!final && norm.size() - open < max_len_ && close == std::string_view::npos) {
       // Could the tail from here still become a placeholder?
-      std::string_view tail = buf.substr(open);
+      std::string_view tail = norm.substr(open);
       bool prefix = std::any_of(placeholders_.begin(), placeholders_.end(),
                                 [&](const std::string& p) { return p.compare(0, tail.size(), tail) == 0; });
       if (prefix) {
-        hold = open;
+        hold = std::max(emitted, view.original_begin(open));
         break;
       }
     }
     pos = open + 1;
   }
-  out.append(buf.substr(emitted, hold - emitted));
+  out.append(pending_, emitted, hold - emitted);
   pending_.erase(0, hold);
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,13 +31,19 @@ class Redactor {
   void redact(std::vector<std::string>& texts, const std::vector<Finding>& findings,
               const std::vector<std::string>& types);
 
+  // One text: `mine` are the findings in it (any order); those of `types` are
+  // replaced. Returns the new text, or nothing when no finding applied.
+  std::optional<std::string> rewrite(std::string_view text, std::vector<const Finding*> mine,
+                                     const std::vector<std::string>& types);
+
   const std::vector<std::pair<std::string, std::string>>& mapping() const { return mapping_; }
   std::size_t count() const { return count_; }  // occurrences replaced
   const std::map<std::string, int>& counts_by_type() const { return by_type_; }
 
  private:
-  std::string rewrite(std::string_view text, std::uint32_t index, const std::vector<Finding>& findings,
-                      const std::vector<std::string>& types, bool& changed);
+  std::optional<std::string> rewrite_index(std::string_view text, std::uint32_t index,
+                                           const std::vector<Finding>& findings,
+                                           const std::vector<std::string>& types);
   std::vector<std::pair<std::string, std::string>> mapping_;
   std::map<std::pair<std::string, std::string>, std::size_t> by_value_;  // (type, value) -> mapping index
   std::map<std::string, int> next_;   // placeholder prefix -> last number

@@ -43,7 +43,7 @@ bool date_valid(int year, int month, int day);
 // 61-65, 71, 81, 82).
 bool cn_province_code_valid(int code);
 
-// The current calendar year (UTC), read once.
+// The current calendar year (UTC), read from the clock at each call.
 int current_year();
 
 }  // namespace hgw::compliance

@@ -247,7 +247,7 @@ TEST_CASE("request limits and malformed requests get clear errors", "[integratio
     CHECK(parse_object(r.body).at("error").at("code").as_string() == "invalid_json");
   }
   SECTION("404 for an unknown model lists the models") {
-    auto r = post_json(gw.port(), "/v1/chat/completions", R"({"model":"nope","messages":[]})");
+    auto r = post_json(gw.port(), "/v1/chat/completions", R"({"model":"nope","messages":[{"role":"user","content":"hi"}]})");
     CHECK(r.status == 404);
     CHECK(r.body.find("auto") != std::string::npos);
     CHECK(r.body.find("gpt-4o") != std::string::npos);

@@ -43,7 +43,7 @@ std::vector<bool> eligible(const ComplianceDecision& d) {
 }  // namespace
 
 TEST_CASE("restricted data goes only to local backends", "[compliance][decide]") {
-  auto d = decide(base(), backends(), nullptr, "", {f("cn_resident_id"), f("email"), f("email")}, false);
+  auto d = decide(base(), backends(), nullptr, "", {f("cn_resident_id"), f("email"), f("email")}, "");
   CHECK(d.data_class == "restricted");
   CHECK(d.class_rank == 3);
   CHECK(d.detected == std::map<std::string, int>{{"cn_resident_id", 1}, {"email", 2}});
@@ -56,25 +56,25 @@ TEST_CASE("restricted data goes only to local backends", "[compliance][decide]")
 
 TEST_CASE("class: highest of tenant floor, header (raise only), detections", "[compliance][decide]") {
   auto c = base();
-  auto d = decide(c, backends(), nullptr, "", {f("ipv4")}, false);
+  auto d = decide(c, backends(), nullptr, "", {f("ipv4")}, "");
   CHECK(d.data_class == "internal");
   CHECK(eligible(d) == std::vector<bool>{true, true, true, true});
-  d = decide(c, backends(), nullptr, "restricted", {}, false);  // header raises
+  d = decide(c, backends(), nullptr, "restricted", {}, "");  // header raises
   CHECK(d.data_class == "restricted");
   CHECK(eligible(d) == std::vector<bool>{true, false, false, false});
-  d = decide(c, backends(), nullptr, "public", {f("email")}, false);  // header cannot lower
+  d = decide(c, backends(), nullptr, "public", {f("email")}, "");  // header cannot lower
   CHECK(d.data_class == "confidential");
   TenantConfig t;
   t.name = "finance";
   t.data_class = "confidential";
-  d = decide(c, backends(), &t, "internal", {}, false);
+  d = decide(c, backends(), &t, "internal", {}, "");
   CHECK(d.data_class == "confidential");
   CHECK_FALSE(d.notes.empty());
-  d = decide(c, backends(), nullptr, "top-secret", {}, false);  // unknown → highest, said so
+  d = decide(c, backends(), nullptr, "top-secret", {}, "");  // unknown → highest, said so
   CHECK(d.data_class == "restricted");
   REQUIRE_FALSE(d.notes.empty());
   CHECK(d.notes[0].find("top-secret") != std::string::npos);
-  d = decide(c, backends(), nullptr, "", {}, true);  // detector failed → highest
+  d = decide(c, backends(), nullptr, "", {}, "the scanner failed: test");  // detector failed → highest
   CHECK(d.data_class == "restricted");
   CHECK(eligible(d) == std::vector<bool>{true, false, false, false});
 }
@@ -84,12 +84,12 @@ TEST_CASE("residency by tenant region and export basis", "[compliance][decide]")
   TenantConfig t;
   t.name = "acme-cn";
   t.region = "cn";
-  auto d = decide(c, backends(), &t, "", {}, false);
+  auto d = decide(c, backends(), &t, "", {}, "");
   CHECK(eligible(d) == std::vector<bool>{true, true, false, false});
   CHECK(d.backends[2].rule == "residency");
   CHECK(d.backends[2].reason.find("region us") != std::string::npos);
   t.export_basis = {"eu-*"};
-  d = decide(c, backends(), &t, "", {}, false);
+  d = decide(c, backends(), &t, "", {}, "");
   CHECK(eligible(d) == std::vector<bool>{true, true, false, true});
   // Explicit residency rule as in DESIGN.md §3, export basis honoured too.
   ComplianceRuleConfig r;
@@ -97,14 +97,14 @@ TEST_CASE("residency by tenant region and export basis", "[compliance][decide]")
   r.when_tenant_region = "cn";
   r.allow_regions = {"cn-*"};
   c.rules.push_back(r);
-  d = decide(c, backends(), &t, "", {}, false);
+  d = decide(c, backends(), &t, "", {}, "");
   CHECK(eligible(d) == std::vector<bool>{true, true, false, true});
   CHECK(d.rules_matched == std::vector<std::string>{"cn-residency"});
   CHECK(d.backends[2].rule == "cn-residency");
   TenantConfig us;
   us.name = "us-team";
   us.region = "us";
-  d = decide(c, backends(), &us, "", {}, false);
+  d = decide(c, backends(), &us, "", {}, "");
   CHECK(d.rules_matched.empty());
   CHECK(eligible(d) == std::vector<bool>{false, false, true, false});
 }
@@ -116,13 +116,13 @@ TEST_CASE("block names the detected types, never the values", "[compliance][deci
   r.when_detected = {"secrets"};
   r.action = "block";
   c.rules.push_back(r);
-  auto d = decide(c, backends(), nullptr, "", {f("secrets"), f("email")}, false);
+  auto d = decide(c, backends(), nullptr, "", {f("secrets"), f("email")}, "");
   CHECK(d.action == ComplianceDecision::Action::block);
   CHECK_FALSE(d.any_eligible());
   CHECK(d.block_message.find("secrets") != std::string::npos);
   CHECK(d.block_message.find("no-secrets") != std::string::npos);
   CHECK(d.block_message.find("sk-") == std::string::npos);
-  d = decide(c, backends(), nullptr, "", {f("email")}, false);
+  d = decide(c, backends(), nullptr, "", {f("email")}, "");
   CHECK(d.action == ComplianceDecision::Action::route);
 }
 
@@ -136,7 +136,7 @@ TEST_CASE("redact applies to remote backends only; constraints by provider and n
   r.when_detected = {"email", "cn_mobile"};
   r.deny_backends = {"eu-claude"};
   c.rules.push_back(r);
-  auto d = decide(c, backends(), nullptr, "", {f("email"), f("ipv4")}, false);
+  auto d = decide(c, backends(), nullptr, "", {f("email"), f("ipv4")}, "");
   CHECK(d.action == ComplianceDecision::Action::redact);
   CHECK(d.redact_types == std::vector<std::string>{"email"});
   CHECK(eligible(d) == std::vector<bool>{true, true, true, false});
@@ -148,7 +148,7 @@ TEST_CASE("redact applies to remote backends only; constraints by provider and n
   p.name = "providers";
   p.allow_providers = {"vllm", "openai"};
   c.rules.push_back(p);
-  d = decide(c, backends(), nullptr, "", {}, false);
+  d = decide(c, backends(), nullptr, "", {}, "");
   CHECK(d.action == ComplianceDecision::Action::route);
   CHECK(eligible(d) == std::vector<bool>{true, false, true, false});
   CHECK(d.backends[1].reason == "rule providers: provider qwen-cloud not in [vllm, openai]");
@@ -157,6 +157,6 @@ TEST_CASE("redact applies to remote backends only; constraints by provider and n
 TEST_CASE("no eligible backend: fail closed", "[compliance][decide]") {
   auto c = base();
   std::vector<BackendConfig> remote_only = {backend("openai", Locality::remote, "us")};
-  auto d = decide(c, remote_only, nullptr, "", {f("cn_resident_id")}, false);
+  auto d = decide(c, remote_only, nullptr, "", {f("cn_resident_id")}, "");
   CHECK_FALSE(d.any_eligible());
 }

@@ -4,7 +4,7 @@
 
 #include "policies/compliance/OutputFilter.hpp"
 #include "policies/compliance/Redactor.hpp"
-#include "policies/compliance/TextCollector.hpp"
+#include "policies/compliance/BodyScanner.hpp"
 #include "test_helpers.hpp"
 
 using namespace hgw::compliance;
@@ -29,12 +29,10 @@ TEST_CASE("redactor: typed placeholders, same value same placeholder", "[complia
 TEST_CASE("redactor on a parsed body, only the requested types", "[compliance][redact]") {
   auto body = boost::json::parse(
       R"({"model":"m","messages":[{"role":"user","content":"call 13812345678 or mail x@y.cn"}]})");
-  auto texts = collect_texts(body, hgw::policy::Endpoint::chat);
-  std::vector<std::string_view> views;
-  for (auto* s : texts) views.emplace_back(s->data(), s->size());
-  auto findings = all_builtins()->scan(views);
+  auto scan = scan_body(*all_builtins(), body, 1 << 20);
+  REQUIRE(scan.complete());
   Redactor r;
-  r.redact(texts, findings, {"cn_mobile"});
+  CHECK(redact_body(body, scan.findings, {"cn_mobile"}, r) == 1);
   CHECK(boost::json::serialize(body) ==
         R"({"model":"m","messages":[{"role":"user","content":"call [CN_MOBILE_1] or mail x@y.cn"}]})");
 }
@@ -146,4 +144,33 @@ TEST_CASE("restorer: many '[' without placeholders is linear and untouched", "[c
   std::string out = r.feed(s);
   out += r.flush();
   CHECK(out == s);
+}
+
+TEST_CASE("restorer and output filter read the normalised view", "[compliance][redact][normalize]") {
+  // A model that writes a placeholder with full-width brackets or a zero-width
+  // space still has it restored, wherever the chunks split.
+  const std::vector<std::pair<std::string, std::string>> mapping = {{"[EMAIL_1]", "a@b.io"}};
+  const std::string answer = "Hi ［EMAIL_1］ and [EMAIL\xE2\x80\x8B_1] bye";
+  for (std::size_t i = 0; i <= answer.size(); ++i) {
+    PlaceholderRestorer r(mapping);
+    std::string out = r.feed(answer.substr(0, i));
+    out += r.feed(answer.substr(i));
+    out += r.flush();
+    REQUIRE(out == "Hi a@b.io and a@b.io bye");
+  }
+  // A resident ID in full-width digits with zero-width spaces is 128 bytes:
+  // longer than the filter's hold-back in bytes, not in normalised characters.
+  hgw::config::ComplianceConfig c;
+  c.detectors = {"cn_resident_id"};
+  auto det = DetectorSet::build(c);
+  std::string id;
+  for (char d : std::string("110101199003074514")) id += std::string("\xEF\xBC") + static_cast<char>(0x90 + (d - '0')) + "\xE2\x80\x8B";
+  const std::string text = "证件 " + id + " 完";
+  for (std::size_t i = 0; i <= text.size(); i += 7) {
+    OutputFilter f(det, {}, "mask");
+    std::string out;
+    for (std::size_t p = 0; p < text.size(); p += 5) out += f.feed(text.substr(p, 5)).text;
+    out += f.flush().text;
+    REQUIRE(out == "证件 [REDACTED:CN_RESIDENT_ID]\xE2\x80\x8B 完");  // the span ends at the last digit
+  }
 }

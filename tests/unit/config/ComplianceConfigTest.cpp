@@ -1,5 +1,6 @@
 // The compliance section: classes, detectors, custom detectors (RE2), rules.
 #include "tests/unit/config/ConfigTestHelpers.hpp"
+#include "policies/compliance/DetectorSet.hpp"
 
 using namespace hgw::config;
 using hgw::config::test::kValidBase;
@@ -97,4 +98,50 @@ TEST_CASE("rule actions and keys", "[config][compliance]") {
   REQUIRE_ERROR(r, 17, 17, "$.compliance.rules[1].wen", "did you mean 'when'?");
   REQUIRE_ERROR(r, 18, 7, "$.compliance.rules[2]", "either under when: or on the rule itself");
   CHECK(r.errors.size() == 4);
+}
+
+TEST_CASE("detectors: all, as a scalar or an item, enables every built-in", "[config][compliance]") {
+  for (const char* form : {"detectors: all", "detectors: [all]", "detectors: [email, all]"}) {
+    auto r = load_config_string(std::string(kValidBase) + "compliance:\n  " + form + "\n  classify: {iban: restricted}\n");
+    INFO(form << "\n" << test::all_errors(r));
+    REQUIRE(r.ok());
+    auto set = hgw::compliance::DetectorSet::build(r.config->compliance);
+    CHECK(set->types() == hgw::compliance::builtin_detector_names());
+  }
+  auto r = load_config_string(std::string(kValidBase) + "compliance:\n  detectors: everything\n");
+  REQUIRE_ERROR(r, 15, 14, "$.compliance.detectors", "expected a list of detector names, or all");
+}
+
+TEST_CASE("context words and the scan budget", "[config][compliance][context]") {
+  auto r = load_config_string(std::string(kValidBase) + R"(compliance:
+  detectors: [cn_mobile]
+  custom_detectors: [{name: member_no, regex: "M[0-9]{8}"}]
+  max_scan_bytes: 65536
+  context:
+    window: 16
+    words:
+      cn_mobile: {lower: [会员号], raise: [手机]}
+      member_no: {lower: [sku]}
+)");
+  INFO(test::all_errors(r));
+  REQUIRE(r.ok());
+  const auto& c = r.config->compliance;
+  CHECK(c.max_scan_bytes == 65536);
+  CHECK(c.context.window == 16);
+  CHECK(c.context.words.at("cn_mobile").lower == std::vector<std::string>{"会员号"});
+  CHECK(c.context.words.at("member_no").lower == std::vector<std::string>{"sku"});
+
+  auto bad = load_config_string(std::string(kValidBase) + R"(compliance:
+  max_scan_bytes: 10
+  context:
+    words:
+      cn_resident_id: {lower: [订单号]}
+      nosuch: {raise: [x]}
+      phone: {lower: [""], rise: [tel]}
+)");
+  REQUIRE_ERROR(bad, 15, 19, "$.compliance.max_scan_bytes", "at least 1024");
+  REQUIRE_ERROR(bad, 18, 23, "$.compliance.context.words.cn_resident_id", "context words cannot lower it");
+  REQUIRE_ERROR(bad, 19, 15, "$.compliance.context.words.nosuch", "unknown detector 'nosuch'");
+  REQUIRE_ERROR(bad, 20, 23, "$.compliance.context.words.phone.lower[0]", "must not be empty");
+  REQUIRE_ERROR(bad, 20, 28, "$.compliance.context.words.phone.rise", "did you mean 'raise'?");
 }

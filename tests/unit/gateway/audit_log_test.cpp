@@ -307,7 +307,7 @@ TEST_CASE("audit log: a record built from a request with PII holds no detected v
   local.region = "cn-east";
   remote.name = "openai";
   remote.region = "us";
-  const auto d = c::decide(cc, {local, remote}, nullptr, "", findings, false);
+  const auto d = c::decide(cc, {local, remote}, nullptr, "", findings, "");
   CHECK(d.data_class == "restricted");
 
   AuditRecord r;
