@@ -68,9 +68,30 @@ inline boost::json::object message_item(std::string_view id, std::string_view st
 }
 
 inline boost::json::object function_call_item(std::string_view id, std::string_view status, std::string_view arguments,
-                                              std::string_view call_id, std::string_view name) {
-  return {{"id", id},           {"type", "function_call"}, {"status", status},
-          {"arguments", arguments}, {"call_id", call_id},      {"name", name}};
+                                              std::string_view call_id, std::string_view name,
+                                              std::string_view name_space = {}) {
+  boost::json::object item{{"id", id},           {"type", "function_call"}, {"status", status},
+                           {"arguments", arguments}, {"call_id", call_id},      {"name", name}};
+  if (!name_space.empty()) item["namespace"] = name_space;
+  return item;
+}
+
+// The namespace that a function tool of the request belongs to ("" when it
+// is a top-level tool): chat backends saw the tools flattened, the client
+// needs the namespace back on the call to route it.
+inline std::string_view namespace_of(const boost::json::object* request, std::string_view function_name) {
+  const boost::json::value* tools = request ? request->if_contains("tools") : nullptr;
+  if (!tools || !tools->is_array()) return {};
+  for (const auto& t : tools->as_array()) {
+    const boost::json::object* ns = t.if_object();
+    if (!ns || str(ns->if_contains("type")) != "namespace") continue;
+    const boost::json::value* inner = ns->if_contains("tools");
+    if (!inner || !inner->is_array()) continue;
+    for (const auto& f : inner->as_array())
+      if (const auto* fo = f.if_object(); fo && str(fo->if_contains("name")) == function_name)
+        return str(ns->if_contains("name"));
+  }
+  return {};
 }
 
 }  // namespace hgw::protocol::responses::detail

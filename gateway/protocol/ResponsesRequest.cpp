@@ -226,13 +226,17 @@ class ItemConverter {
     }
     seen_calls_.emplace_back(call_id);
     open_calls_.push_back({std::string(call_id), std::string(name), path});
-    if (normalised)
-      normalised->push_back(json::object{{"type", "function_call"},
-                                         {"id", id_or_new(item, "fc", id_tag)},
-                                         {"call_id", call_id},
-                                         {"name", name},
-                                         {"arguments", arguments},
-                                         {"status", "completed"}});
+    if (normalised) {
+      json::object stored{{"type", "function_call"},
+                          {"id", id_or_new(item, "fc", id_tag)},
+                          {"call_id", call_id},
+                          {"name", name},
+                          {"arguments", arguments},
+                          {"status", "completed"}};
+      // Chat backends see a namespace's tools by their own names (see translate_tools).
+      if (const auto ns = str(item.if_contains("namespace")); !ns.empty()) stored["namespace"] = ns;
+      normalised->push_back(std::move(stored));
+    }
     return true;
   }
 
@@ -312,8 +316,29 @@ class ItemConverter {
 
 std::string fail_at(std::string path, std::string_view message) { return path + ": " + std::string(message); }
 
-// Function tools (flat in the Responses API) → chat tools (nested under "function").
-std::string translate_tools(const json::object& in, json::array& tools) {
+bool has_tool(const json::array& tools, std::string_view name);
+
+// One function tool (flat in the Responses API) → a chat tool (nested under "function").
+std::string function_tool(const json::object& tool, const std::string& path, json::array& tools) {
+  const std::string_view name = str(tool.if_contains("name"));
+  if (name.empty()) return fail_at(path + ".name", "required (the function's name)");
+  if (has_tool(tools, name))
+    return fail_at(path + ".name", quoted(name) + " is the name of an earlier tool too: chat backends call tools by "
+                                                  "name only, so names must be unique");
+  json::object fn{{"name", name}};
+  if (const auto d = str(tool.if_contains("description")); !d.empty()) fn["description"] = d;
+  if (const json::value* p = tool.if_contains("parameters"); p && !p->is_null()) {
+    if (!p->is_object()) return fail_at(path + ".parameters", "must be a JSON schema object");
+    fn["parameters"] = *p;
+  }
+  if (const json::value* s = tool.if_contains("strict"); s && s->is_bool()) fn["strict"] = *s;
+  tools.push_back(json::object{{"type", "function"}, {"function", std::move(fn)}});
+  return {};
+}
+
+// Function tools, and namespaces of them (flattened: the model calls them by
+// their own names, and the response translators put the namespace back).
+std::string translate_tools(const json::object& in, bool drop_hosted, json::array& tools) {
   const json::value* v = in.if_contains("tools");
   if (!v || v->is_null()) return {};
   if (!v->is_array()) return fail_at("$.tools", "must be an array");
@@ -324,23 +349,33 @@ std::string translate_tools(const json::object& in, json::array& tools) {
     if (!tool) return fail_at(path, "each tool must be an object");
     const std::string_view type = str(tool->if_contains("type"));
     if (type.empty()) return fail_at(path + ".type", "required ('function')");
+    if (type == "function") {
+      if (auto e = function_tool(*tool, path, tools); !e.empty()) return e;
+      continue;
+    }
+    if (type == "namespace") {
+      const json::value* inner = tool->if_contains("tools");
+      if (str(tool->if_contains("name")).empty()) return fail_at(path + ".name", "required (the namespace's name)");
+      if (!inner || !inner->is_array()) return fail_at(path + ".tools", "required (an array of function tools)");
+      for (std::size_t j = 0; j < inner->as_array().size(); ++j) {
+        const std::string inner_path = index_path(path + ".tools", j);
+        const json::object* t = inner->as_array()[j].if_object();
+        if (!t || str(t->if_contains("type")) != "function")
+          return fail_at(inner_path + ".type", "chat backends can only take function tools inside a namespace");
+        if (auto e = function_tool(*t, inner_path, tools); !e.empty()) return e;
+      }
+      continue;
+    }
+    // A tool the model runs on OpenAI's side (web_search, file_search, …) or
+    // a free-form custom tool: a chat model cannot use it. Dropped only when
+    // the gateway is told to (the model then answers without it).
+    if (drop_hosted) continue;
     if (type == "custom")
       return fail_at(path + ".type", "custom (free-form) tools cannot be sent to chat backends: declare a function "
                                      "tool with a JSON schema instead");
-    if (type != "function")
-      return fail_at(path + ".type", quoted(type) +
-                                         " tools run on OpenAI's side and chat backends cannot run them: remove the "
-                                         "tool, or route this model to a backend that speaks the Responses API");
-    const std::string_view name = str(tool->if_contains("name"));
-    if (name.empty()) return fail_at(path + ".name", "required (the function's name)");
-    json::object fn{{"name", name}};
-    if (const auto d = str(tool->if_contains("description")); !d.empty()) fn["description"] = d;
-    if (const json::value* p = tool->if_contains("parameters"); p && !p->is_null()) {
-      if (!p->is_object()) return fail_at(path + ".parameters", "must be a JSON schema object");
-      fn["parameters"] = *p;
-    }
-    if (const json::value* s = tool->if_contains("strict"); s && s->is_bool()) fn["strict"] = *s;
-    tools.push_back(json::object{{"type", "function"}, {"function", std::move(fn)}});
+    return fail_at(path + ".type", quoted(type) +
+                                       " tools run on OpenAI's side and chat backends cannot run them: remove the "
+                                       "tool, or route this model to a backend that speaks the Responses API");
   }
   return {};
 }
@@ -529,7 +564,7 @@ RequestTranslation responses_request_to_chat(const json::object& in, const json:
   if (const json::value* model = in.if_contains("model")) out["model"] = *model;
   out["messages"] = std::move(items.messages());
   json::array tools;
-  if (t.error = translate_tools(in, tools); !t.error.empty()) return t;
+  if (t.error = translate_tools(in, options.drop_hosted_tools, tools); !t.error.empty()) return t;
   // Chat backends reject tool_choice and parallel_tool_calls without tools;
   // without tools they mean nothing anyway.
   json::object choice;

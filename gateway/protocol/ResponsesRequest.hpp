@@ -23,6 +23,12 @@ struct RequestOptions {
   // Resolves item_reference inputs that are not in `history`. Empty: only
   // `history` is searched.
   ItemLookup find_item;
+  // Tools that only OpenAI can run (web_search, file_search, custom, …):
+  // false refuses the request with an error naming the tool; true leaves them
+  // out, so that the model answers without them. Codex CLI sends web_search
+  // with every request, so it needs true to work on chat backends. A
+  // tool_choice that forces such a tool is refused either way.
+  bool drop_hosted_tools = false;
 };
 
 struct RequestTranslation {
@@ -40,9 +46,11 @@ struct RequestTranslation {
 // function_call items → one assistant message with tool_calls (merged into a
 // preceding assistant text message); function_call_output → tool message;
 // reasoning items → dropped; item_reference → the referenced item.
-// Function tools, tool_choice, parallel_tool_calls, text.format (→
-// response_format), max_output_tokens (→ max_tokens), temperature, top_p,
-// reasoning.effort (→ reasoning_effort), user and stream are mapped. Fields
+// Function tools (those of a namespace flattened: the model calls them by
+// their own names and the response translators give the namespace back),
+// tool_choice, parallel_tool_calls, text.format (→ response_format),
+// max_output_tokens (→ max_tokens), temperature, top_p, reasoning.effort (→
+// reasoning_effort), user and stream are mapped. Fields
 // with no chat equivalent (metadata, store, previous_response_id, include,
 // truncation, …) are not sent.
 RequestTranslation responses_request_to_chat(const boost::json::object& request, const boost::json::array* history,

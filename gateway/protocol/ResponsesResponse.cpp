@@ -107,9 +107,10 @@ json::object chat_response_to_response(const json::object& chat, const ResponseC
         // Some local servers send calls without ids; the client must still be
         // able to answer each one by its call_id.
         if (call_id.empty()) call_id = detail::item_id("call", context.response_id, tag);
+        const std::string_view name = str(fn->if_contains("name"));
         output.push_back(detail::function_call_item(detail::item_id("fc", context.response_id, tag), item_status,
-                                                    str(fn->if_contains("arguments")), call_id,
-                                                    str(fn->if_contains("name"))));
+                                                    str(fn->if_contains("arguments")), call_id, name,
+                                                    detail::namespace_of(context.request, name)));
       }
     }
   }

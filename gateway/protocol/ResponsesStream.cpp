@@ -75,7 +75,9 @@ void ChatStreamToResponses::start(std::string& out) {
 }
 
 json::object ChatStreamToResponses::item_json(const Item& item, std::string_view status) const {
-  if (!item.message) return detail::function_call_item(item.id, status, item.arguments, item.call_id, item.name);
+  if (!item.message)
+    return detail::function_call_item(item.id, status, item.arguments, item.call_id, item.name,
+                                      detail::namespace_of(context_.request, item.name));
   json::array content;
   for (const auto& p : item.parts) {
     if (p.refusal)

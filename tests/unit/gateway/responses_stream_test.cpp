@@ -391,6 +391,18 @@ TEST_CASE("responses stream: calls without index or with a late name, refusals",
     CHECK(call.at("call_id") == "call_S1_0");
     CHECK(call.at("arguments") == "{\"q\":\"x\"}");
   }
+  SECTION("a call of a namespaced tool carries its namespace in every event") {
+    const json::object request =
+        json::parse(R"({"input":"x","tools":[{"type":"namespace","name":"ns","tools":[{"type":"function","name":"a"}]}]})").as_object();
+    rs::ChatStreamToResponses t({"resp_S1", 1, "m", &request});
+    std::string out;
+    for (const auto& e : parse_events(delta(R"({"tool_calls":[{"index":0,"id":"c","function":{"name":"a","arguments":"{}"}}]})") +
+                                      delta("{}", "\"tool_calls\"") + kDone))
+      REQUIRE(t.feed(e.data, out));
+    const auto events = parse_events(out);
+    CHECK(data_of(events[2]).at("item").at("namespace") == "ns");
+    CHECK(data_of(events.back()).at("response").at("output").at(0).at("namespace") == "ns");
+  }
   SECTION("a refusal streams as a refusal part") {
     const std::string wire = delta(R"({"role":"assistant","refusal":"I can't"})") + delta(R"({"refusal":" help."})") +
                              delta("{}", "\"stop\"") + kDone;

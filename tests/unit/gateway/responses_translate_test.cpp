@@ -175,6 +175,49 @@ TEST_CASE("responses request: tools, tool_choice, parallel_tool_calls and text.f
   CHECK_FALSE(t.chat_body.contains("stream"));
 }
 
+TEST_CASE("responses request: namespaced tools are flattened, hosted tools dropped only when asked", "[responses]") {
+  // The shape of what Codex CLI 0.171 sends (trimmed): developer and user
+  // messages, function tools, a namespace of function tools and web_search.
+  const std::string codex = R"({"model":"gpt-5-codex","stream":true,"store":false,"tool_choice":"auto","parallel_tool_calls":true,
+      "reasoning":{"summary":"auto"},"include":["reasoning.encrypted_content"],"prompt_cache_key":"01a2","client_metadata":{"turn_id":"t"},
+      "tools":[{"type":"function","name":"exec_command","description":"Runs a command","strict":false,
+                "parameters":{"type":"object","properties":{"cmd":{"type":"string"}},"required":["cmd"]}},
+               {"type":"namespace","name":"multi_agent_v1","description":"Sub-agents","tools":[
+                 {"type":"function","name":"close_agent","strict":false,"parameters":{"type":"object","properties":{}}}]},
+               {"type":"web_search","external_web_access":false}],
+      "input":[{"type":"message","id":"msg_1","role":"developer","content":[{"type":"input_text","text":"You are Codex."}]},
+               {"type":"message","id":"msg_2","role":"user","content":[{"type":"input_text","text":"say hi"}]},
+               {"type":"function_call","call_id":"call_1","name":"close_agent","namespace":"multi_agent_v1","arguments":"{}"},
+               {"type":"function_call_output","call_id":"call_1","output":"closed"}]})";
+  CHECK(translate(codex).error ==
+        "$.tools[2].type: 'web_search' tools run on OpenAI's side and chat backends cannot run them: remove the tool, "
+        "or route this model to a backend that speaks the Responses API");
+  rs::RequestOptions drop{"resp_C", {}};
+  drop.drop_hosted_tools = true;
+  auto t = translate(codex, nullptr, drop);
+  REQUIRE(t.error.empty());
+  CHECK(t.chat_body.at("tools") == json::parse(R"([
+      {"type":"function","function":{"name":"exec_command","description":"Runs a command",
+        "parameters":{"type":"object","properties":{"cmd":{"type":"string"}},"required":["cmd"]},"strict":false}},
+      {"type":"function","function":{"name":"close_agent","parameters":{"type":"object","properties":{}},"strict":false}}])"));
+  CHECK(messages(t).at(0) == json::parse(R"({"role":"system","content":"You are Codex."})"));
+  CHECK(messages(t).at(2).at("tool_calls").at(0).at("function").at("name") == "close_agent");
+  CHECK(t.input_items[2].at("namespace") == "multi_agent_v1");  // kept for the next turn
+  for (const char* key : {"include", "prompt_cache_key", "client_metadata", "store", "reasoning"})
+    CHECK_FALSE(t.chat_body.contains(key));
+
+  // A tool_choice that forces a dropped tool is still refused.
+  auto forced = translate(R"({"input":"x","tools":[{"type":"web_search"}],"tool_choice":{"type":"web_search"}})", nullptr, drop);
+  CHECK(forced.error == "$.tool_choice.type: 'web_search' selects a tool that chat backends cannot run (expected "
+                        "'function' or 'allowed_tools')");
+  CHECK(error_of(R"({"input":"x","tools":[{"type":"function","name":"a"},{"type":"namespace","name":"n","tools":[{"type":"function","name":"a"}]}]})") ==
+        "$.tools[1].tools[0].name: 'a' is the name of an earlier tool too: chat backends call tools by name only, so "
+        "names must be unique");
+  CHECK(error_of(R"({"input":"x","tools":[{"type":"namespace","name":"n","tools":[{"type":"web_search"}]}]})") ==
+        "$.tools[0].tools[0].type: chat backends can only take function tools inside a namespace");
+  CHECK(error_of(R"({"input":"x","tools":[{"type":"namespace","tools":[]}]})") == "$.tools[0].name: required (the namespace's name)");
+}
+
 TEST_CASE("responses request: each error names its JSON path and says what to do", "[responses]") {
   CHECK(error_of(R"({"input":[{"role":"user","content":"a"},{"type":"foo"}]})") ==
         "$.input[1].type: unknown item type 'foo' (expected message, function_call, function_call_output)");
@@ -330,6 +373,12 @@ TEST_CASE("chat.completion → response object: tool calls, length, content filt
       {"id":"fc_R1_2","type":"function_call","status":"completed","arguments":"{}","call_id":"call_R1_2","name":"get_time"}])"));
   CHECK(r.at("usage").at("input_tokens_details").at("cached_tokens") == 0);
   CHECK(r.at("tools") == json::array{});  // defaults without a request
+
+  // A call of a namespaced tool gets its namespace back.
+  const json::object request = obj(R"({"input":"x","tools":[{"type":"namespace","name":"files","tools":[{"type":"function","name":"get_weather"}]}]})");
+  r = rs::chat_response_to_response(tools, context(&request));
+  CHECK(r.at("output").at(1).at("namespace") == "files");
+  CHECK_FALSE(r.at("output").at(2).as_object().contains("namespace"));
 
   const json::object length = obj(R"({"choices":[{"index":0,"finish_reason":"length","message":{"role":"assistant","content":"Once upon"}}]})");
   r = rs::chat_response_to_response(length, context(nullptr));
