@@ -32,6 +32,9 @@ constexpr const char* usage =
     "Faults: header x-sim-fault: SPEC, model \"fault:SPEC\", or POST /_sim/fault.\n"
     "  SPEC: status=N[,retry_after=S] | context_length | content_policy | reset | hang |\n"
     "        slow_ttft=MS | cut=N | stall=N | malformed=N | no_done\n"
+    "API: POST .../chat/completions, .../completions, .../embeddings, .../responses, .../messages;\n"
+    "     GET .../models. Model \"echo\" repeats the last user message; a function tool the last\n"
+    "     user message names as a word is called, with arguments shaped by its schema.\n"
     "Control: GET|DELETE /_sim/requests, POST|DELETE /_sim/fault, GET /_sim/stats,\n"
     "         POST /_sim/options {\"ttft_ms\":N,...}\n";
 

@@ -9,13 +9,15 @@
 #include <optional>
 
 #include "tests/sim/FaultSpec.hpp"
+#include "tests/sim/ResponsesApi.hpp"
 #include "tests/sim/SimState.hpp"
+#include "tests/sim/SimToolCall.hpp"
 
 namespace hgw::sim {
 namespace json = boost::json;
 namespace {
 
-enum class Endpoint { chat, completions, embeddings, models, messages, unknown };
+enum class Endpoint { chat, completions, embeddings, models, messages, responses, unknown };
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -30,6 +32,7 @@ Endpoint endpoint_of(std::string_view target) {
   if (ends_with(path, "/embeddings")) return Endpoint::embeddings;
   if (ends_with(path, "/models")) return Endpoint::models;
   if (ends_with(path, "/messages")) return Endpoint::messages;
+  if (ends_with(path, "/responses")) return Endpoint::responses;
   return Endpoint::unknown;
 }
 
@@ -136,6 +139,13 @@ Request read_request(json::object body, Endpoint ep) {
       break;
     case Endpoint::completions: read_prompt(body.if_contains("prompt"), r); break;
     case Endpoint::embeddings: read_prompt(body.if_contains("input"), r); break;
+    case Endpoint::responses: {
+      auto in = read_responses_input(body);
+      r.prompt_chars = in.prompt_chars;
+      r.last_user_text = std::move(in.last_user_text);
+      r.max_tokens = in.max_output_tokens;
+      break;
+    }
     default: break;
   }
   r.body = std::move(body);
@@ -485,7 +495,8 @@ Plan build_response(const Inbound& in, SimState& state) {
 
   // Parse the body once for the generating endpoints; a model "fault:<spec>" needs it too.
   const bool wants_body = ep == Endpoint::chat || ep == Endpoint::completions ||
-                          ep == Endpoint::embeddings || ep == Endpoint::messages;
+                          ep == Endpoint::embeddings || ep == Endpoint::messages ||
+                          ep == Endpoint::responses;
   std::optional<Request> req;
   std::string json_error;
   if (wants_body) {
@@ -528,7 +539,14 @@ Plan build_response(const Inbound& in, SimState& state) {
     const Generation g = generate(*req, echo, t);
     const Pacing pace{f.slow_ttft_ms >= 0 ? f.slow_ttft_ms : t.ttft_ms, t.token_delay_ms};
     const auto id = state.next_id();
-    if (ep == Endpoint::chat) p = chat_response(*req, g, id, pace, f.no_done);
+    const auto call = ep == Endpoint::chat ? pick_chat_tool_call(req->body) : std::nullopt;
+    if (call)
+      p = chat_tool_call_plan(*call, {req->model, req->stream, req->include_usage, f.no_done, g.prompt_tokens,
+                                      g.cached_tokens, id, pace.first_delay_ms, pace.token_delay_ms});
+    else if (ep == Endpoint::chat) p = chat_response(*req, g, id, pace, f.no_done);
+    else if (ep == Endpoint::responses)
+      p = responses_plan(req->body, {g.pieces, g.truncated, g.prompt_tokens, g.completion_tokens, g.cached_tokens, id,
+                                     pace.first_delay_ms, pace.token_delay_ms, f.no_done});
     else if (ep == Endpoint::completions) p = completion_response(*req, g, id, pace, f.no_done);
     else p = messages_response(*req, g, id, pace, f.no_done);
   }

@@ -1,7 +1,7 @@
 // Tests of hybridgw-sim, the fake upstream every gateway test relies on: the
 // pure parts (fault specs, response shapes) without sockets, then the wire
 // behaviour over loopback with a small Beast client that runs its io_context on
-// the test thread with a deadline.
+// the test thread with a deadline (SimClient.hpp).
 #include <catch2/catch.hpp>
 
 #include <boost/asio/connect.hpp>
@@ -22,6 +22,7 @@
 #include "tests/sim/ResponseBuilder.hpp"
 #include "tests/sim/SimState.hpp"
 #include "tests/sim/Simulator.hpp"
+#include "tests/unit/gateway/SimClient.hpp"
 
 // GCC 12 warns about members left to their default initialisers in
 // designated initialisers ({.body = ...}), which is exactly the intent here.
@@ -29,130 +30,15 @@
 
 namespace {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace json = boost::json;
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using namespace hgw::testing;
 using hgw::sim::Simulator;
 using hgw::sim::SimOptions;
-
-struct Response {
-  boost::system::error_code ec;  // of the read: timeout, reset, partial_message...
-  unsigned status = 0;
-  http::fields headers;
-  std::string body;                 // whole body (chunk payloads concatenated)
-  std::vector<std::string> events;  // SSE events, split at the blank line
-  std::vector<double> event_ms;     // arrival of each event, ms after the request was sent
-  bool has_done() const {
-    for (const auto& e : events)
-      if (e == "data: [DONE]") return true;
-    return false;
-  }
-  json::value event_json(std::size_t i) const {
-    auto pos = events.at(i).find("data: ");
-    return json::parse(events.at(i).substr(pos + 6));
-  }
-  json::value json_body() const { return json::parse(body); }
-};
-
-struct Request {
-  http::verb method = http::verb::post;
-  std::string target = "/v1/chat/completions";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::chrono::milliseconds timeout = 3s;
-  int close_after_events = -1;  // hang up once this many SSE events arrived
-};
-
-// Keep-alive client: one connection, one request at a time.
-class Client {
- public:
-  explicit Client(unsigned short port) : stream_(ioc_) {
-    stream_.socket().connect({net::ip::make_address("127.0.0.1"), port});
-  }
-
-  Response send(const Request& rq) {
-    Response r;
-    http::request<http::string_body> req{rq.method, rq.target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::content_type, "application/json");
-    for (const auto& [k, v] : rq.headers) req.set(k, v);
-    req.body() = rq.body;
-    req.prepare_payload();
-
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(boost::none);
-    std::string pending;
-    const auto start = Clock::now();
-    auto on_chunk = [&](std::uint64_t, std::string_view data, boost::system::error_code& ec) {
-      r.body += data;
-      pending += data;
-      for (auto pos = pending.find("\n\n"); pos != std::string::npos; pos = pending.find("\n\n")) {
-        r.events.push_back(pending.substr(0, pos));
-        r.event_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-        pending.erase(0, pos + 2);
-      }
-      if (rq.close_after_events >= 0 && static_cast<int>(r.events.size()) >= rq.close_after_events)
-        ec = net::error::operation_aborted;  // stops the read: we hang up below
-      return data.size();
-    };
-    parser.on_chunk_body(on_chunk);
-
-    stream_.expires_after(rq.timeout);
-    http::async_write(stream_, req, [&](boost::system::error_code ec, std::size_t) {
-      if (ec) {
-        r.ec = ec;
-        return;
-      }
-      http::async_read(stream_, buffer_, parser,
-                       [&](boost::system::error_code ec, std::size_t) { r.ec = ec; });
-    });
-    ioc_.restart();
-    ioc_.run();
-    if (parser.is_header_done()) {
-      r.status = parser.get().result_int();
-      r.headers = parser.get().base();
-      if (!parser.chunked()) {
-        r.body = parser.get().body();
-        for (auto rest = std::string_view(r.body); !rest.empty();) {  // close-delimited SSE
-          auto pos = rest.find("\n\n");
-          if (pos == std::string_view::npos || parser.get()[http::field::content_type] != "text/event-stream") break;
-          r.events.emplace_back(rest.substr(0, pos));
-          rest.remove_prefix(pos + 2);
-        }
-      }
-    }
-    if (rq.close_after_events >= 0) close();
-    return r;
-  }
-
-  void close() {
-    boost::system::error_code ec;
-    stream_.socket().close(ec);
-  }
-
- private:
-  net::io_context ioc_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-};
-
-Response send(unsigned short port, const Request& rq) { return Client(port).send(rq); }
 
 std::string chat_body(bool stream, std::string extra = {}) {
   std::string b = R"({"model":"m1","messages":[{"role":"system","content":"be brief"},)"
                   R"({"role":"user","content":"hello world, hi!"}])";
   if (stream) b += R"(,"stream":true)";
   return b + extra + "}";
-}
-
-// Polls `cond` until it holds or the deadline passes (counters update on io threads).
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds deadline = 2s) {
-  for (auto end = Clock::now() + deadline; Clock::now() < end; std::this_thread::sleep_for(5ms))
-    if (cond()) return true;
-  return cond();
 }
 
 }  // namespace
