@@ -58,7 +58,7 @@ json::object state_json(const pipeline::Snapshot& snap) {
   for (const auto& r : cfg.routes) {
     json::array models;
     for (const auto& m : r.models) models.push_back(json::string(m));
-    routes.push_back(json::object{{"name", r.name}, {"strategy", r.strategy}, {"models", models}});
+    routes.push_back(json::object{{"name", r.name}, {"strategy", config::to_string(r.strategy)}, {"models", models}});
   }
   std::string why;
   const bool ready = snap.ready(&why);

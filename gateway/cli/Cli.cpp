@@ -5,7 +5,7 @@
 #include "gateway/config/ConfigLoader.hpp"
 #include "gateway/config/Environment.hpp"
 #include "gateway/pipeline/Explain.hpp"
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 #include "policies/cost/CostReport.hpp"
 
 #include <fstream>
@@ -163,7 +163,7 @@ int hash_key() {
     std::cerr << "hybridgw hash-key: no key on stdin\n";
     return 1;
   }
-  std::cout << cost::sha256_digest_line(key) << "\n";
+  std::cout << auth::sha256_digest_line(key) << "\n";
   return 0;
 }
 

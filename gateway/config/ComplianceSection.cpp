@@ -122,7 +122,7 @@ void parse_rule(Diagnostics& diag, const Value& v, std::size_t index, Compliance
       dm->finish();
     }
   }
-  m->read_enum("action", r.action, known::rule_actions);
+  m->read_enum("action", r.action, known::rule_actions, rule_action_from_string);
   m->finish();
 }
 
@@ -177,7 +177,7 @@ void parse_output_filter(Diagnostics& diag, const Value& v, OutputFilterConfig& 
   m->read("enabled", f.enabled);
   m->read("terms", f.terms);
   if (auto detectors = m->get("detectors")) f.detectors = read_detector_list(diag, *detectors);
-  m->read_enum("action", f.action, known::output_filter_actions);
+  m->read_enum("action", f.action, known::output_filter_actions, filter_action_from_string);
   m->finish();
 }
 
@@ -185,7 +185,7 @@ void parse_audit_log(Diagnostics& diag, const Value& v, AuditLogConfig& a) {
   auto m = MapReader::open(diag, v);
   if (!m) return;
   m->read("path", a.path);
-  m->read_enum("fsync", a.fsync, known::fsync_policies);
+  m->read_enum("fsync", a.fsync, known::fsync_policies, fsync_from_string);
   m->read("fsync_interval_ms", a.fsync_interval_ms, 1);
   m->read("max_bytes", a.max_bytes, 1024);
   m->read("max_files", a.max_files, 1);

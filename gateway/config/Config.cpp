@@ -39,4 +39,43 @@ const char* to_string(Protocol p) {
 
 const char* to_string(Locality l) { return l == Locality::local ? "local" : "remote"; }
 
+namespace {
+template <class E, std::size_t N>
+const char* name_of(E e, const std::pair<E, const char*> (&names)[N]) {
+  for (const auto& [v, n] : names)
+    if (v == e) return n;
+  return names[0].second;
+}
+template <class E, std::size_t N>
+std::optional<E> value_of(std::string_view s, const std::pair<E, const char*> (&names)[N]) {
+  for (const auto& [v, n] : names)
+    if (s == n) return v;
+  return std::nullopt;
+}
+constexpr std::pair<Strategy, const char*> kStrategies[] = {{Strategy::priority, "priority"},
+                                                            {Strategy::cheapest, "cheapest"},
+                                                            {Strategy::weighted, "weighted"},
+                                                            {Strategy::least_loaded, "least_loaded"},
+                                                            {Strategy::fastest, "fastest"}};
+constexpr std::pair<BudgetAction, const char*> kBudgetActions[] = {{BudgetAction::reject, "reject"},
+                                                                   {BudgetAction::downgrade, "downgrade"}};
+constexpr std::pair<RuleAction, const char*> kRuleActions[] = {
+    {RuleAction::route, "route"}, {RuleAction::redact, "redact"}, {RuleAction::block, "block"}};
+constexpr std::pair<FilterAction, const char*> kFilterActions[] = {{FilterAction::mask, "mask"},
+                                                                   {FilterAction::stop, "stop"}};
+constexpr std::pair<FsyncPolicy, const char*> kFsync[] = {
+    {FsyncPolicy::none, "none"}, {FsyncPolicy::every, "every"}, {FsyncPolicy::interval, "interval"}};
+}  // namespace
+
+const char* to_string(Strategy e) { return name_of(e, kStrategies); }
+const char* to_string(BudgetAction e) { return name_of(e, kBudgetActions); }
+const char* to_string(RuleAction e) { return name_of(e, kRuleActions); }
+const char* to_string(FilterAction e) { return name_of(e, kFilterActions); }
+const char* to_string(FsyncPolicy e) { return name_of(e, kFsync); }
+std::optional<Strategy> strategy_from_string(std::string_view s) { return value_of(s, kStrategies); }
+std::optional<BudgetAction> budget_action_from_string(std::string_view s) { return value_of(s, kBudgetActions); }
+std::optional<RuleAction> rule_action_from_string(std::string_view s) { return value_of(s, kRuleActions); }
+std::optional<FilterAction> filter_action_from_string(std::string_view s) { return value_of(s, kFilterActions); }
+std::optional<FsyncPolicy> fsync_from_string(std::string_view s) { return value_of(s, kFsync); }
+
 }  // namespace hgw::config

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hgw::config {
@@ -53,6 +54,13 @@ struct AdminConfig {
 
 enum class Protocol { openai, anthropic, azure_openai };
 enum class Locality { local, remote };
+// Parsed once at load (the loader reports unknown names), never compared as
+// strings per request; to_string gives the configuration's own names.
+enum class Strategy { priority, cheapest, weighted, least_loaded, fastest };
+enum class BudgetAction { reject, downgrade };
+enum class RuleAction { route, redact, block };
+enum class FilterAction { mask, stop };
+enum class FsyncPolicy { none, every, interval };
 
 struct Timeouts {
   std::uint32_t connect_ms = 1'000;
@@ -85,6 +93,7 @@ struct HealthCheckConfig {
   std::uint32_t timeout_ms = 2'000;
   std::uint32_t unhealthy_threshold = 2;  // consecutive failed checks → down
   std::uint32_t healthy_threshold = 1;    // consecutive good checks → up
+  bool operator==(const HealthCheckConfig&) const = default;
 };
 
 struct CircuitBreakerConfig {
@@ -94,6 +103,7 @@ struct CircuitBreakerConfig {
   std::uint32_t window_ms = 30'000;
   std::uint32_t cooldown_ms = 5'000;    // first open period
   std::uint32_t max_cooldown_ms = 60'000;  // doubled on each failed probe, up to this
+  bool operator==(const CircuitBreakerConfig&) const = default;
 };
 
 struct BackendConfig {
@@ -139,6 +149,7 @@ struct RetryConfig {
   double budget_ratio = 0.2;           // retries ≤ this share of requests per backend ...
   std::uint32_t budget_window_ms = 10'000;  // ... over this sliding window
   std::uint32_t budget_min_retries = 3;     // always allowed per window
+  bool operator==(const RetryConfig&) const = default;
 };
 
 struct FailoverConfig {
@@ -160,13 +171,13 @@ struct WhenRule {
   std::optional<bool> has_images;
   std::optional<bool> json_mode;
   std::vector<Target> targets;
-  std::string strategy;  // empty = the route's
+  std::optional<Strategy> strategy;  // absent = the route's
 };
 
 struct RouteConfig {
   std::string name;
   std::vector<std::string> models;
-  std::string strategy = "priority";  // priority | cheapest | weighted | least_loaded | fastest
+  Strategy strategy = Strategy::priority;
   std::vector<Target> targets;
   std::vector<WhenRule> when;
   RetryConfig retry;
@@ -177,7 +188,7 @@ struct RouteConfig {
 struct BudgetConfig {
   std::optional<double> daily_usd;
   std::optional<double> monthly_usd;
-  std::string on_exhausted = "reject";  // reject | downgrade
+  BudgetAction on_exhausted = BudgetAction::reject;
 };
 
 struct RateLimitConfig {
@@ -227,19 +238,19 @@ struct ComplianceRuleConfig {
   std::vector<std::string> allow_providers;
   std::vector<std::string> allow_backends;
   std::vector<std::string> deny_backends;
-  std::string action = "route";        // route | redact | block
+  RuleAction action = RuleAction::route;
 };
 
 struct OutputFilterConfig {
   bool enabled = false;
   std::vector<std::string> terms;
   std::vector<std::string> detectors;
-  std::string action = "mask";  // mask | stop
+  FilterAction action = FilterAction::mask;
 };
 
 struct AuditLogConfig {
   std::string path;               // empty = off
-  std::string fsync = "none";     // none | every | interval
+  FsyncPolicy fsync = FsyncPolicy::none;
   std::uint32_t fsync_interval_ms = 1'000;
   std::uint64_t max_bytes = 100ull * 1024 * 1024;  // rotate beyond this size
   std::uint32_t max_files = 10;
@@ -290,5 +301,17 @@ struct Config {
 
 const char* to_string(Protocol);
 const char* to_string(Locality);
+const char* to_string(Strategy);
+const char* to_string(BudgetAction);
+const char* to_string(RuleAction);
+const char* to_string(FilterAction);
+const char* to_string(FsyncPolicy);
+
+// The value of a configuration name (the names of KnownNames.hpp), if any.
+std::optional<Strategy> strategy_from_string(std::string_view);
+std::optional<BudgetAction> budget_action_from_string(std::string_view);
+std::optional<RuleAction> rule_action_from_string(std::string_view);
+std::optional<FilterAction> filter_action_from_string(std::string_view);
+std::optional<FsyncPolicy> fsync_from_string(std::string_view);
 
 }  // namespace hgw::config

@@ -19,7 +19,7 @@ inline const std::vector<std::string> output_filter_actions = {"mask", "stop"};
 inline const std::vector<std::string> fsync_policies = {"none", "every", "interval"};
 inline const std::vector<std::string> failover_triggers = {
     "connect", "tls",       "timeout",        "http_429",       "http_5xx",
-    "reset",   "malformed", "context_length", "content_policy", "circuit_open"};
+    "reset",   "malformed", "context_length", "content_policy", "circuit_open", "queue_full"};
 inline const std::vector<std::string> builtin_detectors = {
     "email",     "phone",   "cn_mobile", "cn_resident_id", "bank_card", "credit_card", "cn_uscc",
     "cn_passport", "us_ssn", "iban",     "ipv4",           "ipv6",      "secrets"};

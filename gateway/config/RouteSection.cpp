@@ -65,7 +65,10 @@ void parse_when_rule(Diagnostics& diag, const Value& v, WhenRule& w) {
   m->read("has_images", w.has_images);
   m->read("json_mode", w.json_mode);
   if (auto t = m->get("targets")) w.targets = parse_targets(diag, *t);
-  m->read_enum("strategy", w.strategy, known::strategies);
+  {
+    Strategy s{};
+    if (m->read_enum("strategy", s, known::strategies, strategy_from_string)) w.strategy = s;
+  }
   m->finish();
   if (w.min_prompt_tokens && w.max_prompt_tokens && *w.min_prompt_tokens > *w.max_prompt_tokens)
     diag.error(m->where(), m->path(), "min_prompt_tokens is larger than max_prompt_tokens: the rule never matches");
@@ -113,7 +116,7 @@ void parse_route(Diagnostics& diag, const Value& v, RouteConfig& r) {
         if (r.models[i].empty()) diag.error_at(index_path(models->path, i), "model name must not be empty");
     }
   }
-  m->read_enum("strategy", r.strategy, known::strategies);
+  m->read_enum("strategy", r.strategy, known::strategies, strategy_from_string);
   if (auto t = m->get_required("targets")) {
     r.targets = parse_targets(diag, *t);
     if (r.targets.empty() && (t->node.IsSequence() || t->node.IsNull()))
@@ -135,7 +138,7 @@ void parse_route(Diagnostics& diag, const Value& v, RouteConfig& r) {
     auto& w = r.when[i];
     if (w.name.empty()) w.name = "when" + std::to_string(i + 1);
     if (w.targets.empty()) w.targets = r.targets;
-    if (w.strategy.empty()) w.strategy = r.strategy;
+    if (!w.strategy) w.strategy = r.strategy;
   }
 }
 

@@ -22,7 +22,7 @@ void parse_budget(Diagnostics& diag, const Value& v, BudgetConfig& b) {
   if (!m) return;
   m->read("daily_usd", b.daily_usd, 0.0, 1e12);
   m->read("monthly_usd", b.monthly_usd, 0.0, 1e12);
-  m->read_enum("on_exhausted", b.on_exhausted, known::on_exhausted);
+  m->read_enum("on_exhausted", b.on_exhausted, known::on_exhausted, budget_action_from_string);
   m->finish();
 }
 

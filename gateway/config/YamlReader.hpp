@@ -70,6 +70,14 @@ class MapReader {
   bool read(std::string_view key, std::optional<bool>& out);
   bool read(std::string_view key, std::vector<std::string>& out);
   bool read_enum(std::string_view key, std::string& out, const std::vector<std::string>& allowed);
+  // The same, into an enum: `allowed` are its names, `parse` maps a name to it.
+  template <class E, class Parse>
+  bool read_enum(std::string_view key, E& out, const std::vector<std::string>& allowed, Parse parse) {
+    std::string name;
+    if (!read_enum(key, name, allowed)) return false;
+    if (auto v = parse(name)) out = *v;
+    return true;
+  }
   // The name of an environment variable ([A-Za-z_][A-Za-z0-9_]*). A value that
   // is not one is most likely a pasted secret: rejected without echoing it.
   bool read_env_name(std::string_view key, std::string& out);

@@ -56,7 +56,9 @@ struct AuditLog::File {
 
 AuditLog::AuditLog(const config::AuditLogConfig& cfg) : config_(cfg) {
   if (config_.path.empty()) return;
-  sync_ = config_.fsync == "every" ? Sync::every : config_.fsync == "interval" ? Sync::interval : Sync::none;
+  sync_ = config_.fsync == config::FsyncPolicy::every      ? Sync::every
+          : config_.fsync == config::FsyncPolicy::interval ? Sync::interval
+                                                           : Sync::none;
   if (config_.max_files == 0) config_.max_files = 1;
   if (config_.fsync_interval_ms == 0) config_.fsync_interval_ms = 1;
   std::lock_guard lock(mutex_);

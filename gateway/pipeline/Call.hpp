@@ -3,8 +3,8 @@
 #pragma once
 
 #include "gateway/pipeline/Snapshot.hpp"
+#include "gateway/protocol/Codec.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
-#include "gateway/protocol/TextFilter.hpp"
 #include "gateway/server/ClientChannel.hpp"
 #include "policies/compliance/ComplianceDecision.hpp"
 #include "policies/failover/Outcome.hpp"
@@ -29,7 +29,11 @@ struct Call {
 
   std::string request_id;
   std::string path;
+  // The endpoint the request is served as (the client's, or chat for an
+  // Anthropic client), and the codec of the client's wire format.
   policy::Endpoint endpoint = policy::Endpoint::chat;
+  const protocol::ClientCodec* client = &protocol::client_codec(policy::Endpoint::chat);
+  std::string client_model;  // the model name the client asked for
 
   const config::TenantConfig* tenant = nullptr;
   int tenant_index = -1;
@@ -59,9 +63,6 @@ struct Call {
   Clock::duration upstream_time{};
   bool stream = false;
   bool downgraded = false;
-  // POST /v1/messages: the client speaks Anthropic; internally the request is
-  // an OpenAI chat request, translated back on the way out.
-  bool client_anthropic = false;
 
   const config::Config& config() const { return snap->config(); }
 };
@@ -71,8 +72,7 @@ struct AttemptResult {
   bool bytes_sent = false;                 // committed: something reached the client
   unsigned upstream_status = 0;
   std::string upstream_body;               // an upstream error reply, passed on as is when final
-  std::string upstream_content_type;
-  bool upstream_anthropic = false;          // upstream_body is in Anthropic's error format
+  const protocol::BackendCodec* upstream_codec = nullptr;  // the dialect of upstream_body
   std::optional<std::chrono::milliseconds> retry_after;
   std::string detail;                      // for the error message a person reads
 };

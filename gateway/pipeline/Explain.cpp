@@ -1,6 +1,6 @@
 #include "gateway/pipeline/Explain.hpp"
 
-#include "gateway/pipeline/Planning.hpp"
+#include "gateway/pipeline/PolicyEvaluation.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
 #include "gateway/protocol/RequestValidation.hpp"
 
@@ -54,7 +54,7 @@ ExplainResult explain(const Snapshot& snap, std::string_view request_json, const
   const auto* model = body.if_contains("model");
   if (!model || !model->is_string()) return bad_input("'model' is required and must be a string");
 
-  PlanningRequest request;
+  PolicyRequest request;
   if (endpoint.empty())
     endpoint = body.contains("messages") ? "chat" : body.contains("prompt") ? "completions"
              : body.contains("input")    ? "embeddings"
@@ -78,7 +78,7 @@ ExplainResult explain(const Snapshot& snap, std::string_view request_json, const
   }
   request.body = &parsed.value;
   request.advance_weighted = false;
-  const Planned p = plan_request(snap, request);
+  const PolicyVerdict p = evaluate_policies(snap, request);
 
   json::object o;
   o["request"] = json::object{{"model", *model},

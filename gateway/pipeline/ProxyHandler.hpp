@@ -1,17 +1,20 @@
-// The main listener's request handler: the pipeline of DESIGN.md §1 —
-// authenticate, parse once, classify, plan, dispatch attempts with failover,
-// relay (streamed or whole), account. One instance per io thread.
+// The main listener's request handler: the pipeline of DESIGN.md §1 as a
+// short sequence of named steps, each in a file of its own —
+//   LocalAnswers → Authentication → RequestIntake → PolicyEvaluation →
+//   TenantLimits → AttemptLoop (BackendLease, UpstreamAttempt, StreamRelay /
+//   AnswerRelay) → RequestAccounting —
+// with a guard that turns anything thrown on the way into an answer (500, or
+// an SSE error event on a started stream) and still accounts the request.
+// One instance per io thread.
 #pragma once
 
 #include "gateway/pipeline/Services.hpp"
 #include "gateway/server/ClientChannel.hpp"
-#include "gateway/upstream/Exchange.hpp"
 #include "gateway/upstream/PoolSet.hpp"
 
 namespace hgw::pipeline {
 
 struct Call;
-struct AttemptResult;
 
 class ProxyHandler final : public server::RequestHandler {
  public:
@@ -26,20 +29,8 @@ class ProxyHandler final : public server::RequestHandler {
   void expire_idle_upstreams() { pools_.expire_idle(); }
 
  private:
-  awaitable<void> proxy(Call& call);
-  awaitable<void> run_attempts(Call& call);
-  awaitable<void> attempt(Call& call, int backend, Clock::time_point deadline, AttemptResult& r);
-  awaitable<void> exchange(Call& call, int backend, upstream::Exchange& ex,
-                           const std::string& upstream_request, AttemptResult& r);
-  awaitable<void> relay_stream(Call& call, int backend, upstream::Exchange& ex, AttemptResult& r);
-  awaitable<void> relay_whole(Call& call, int backend, upstream::Exchange& ex, AttemptResult& r);
-  // A slot of a backend with a queue (max_queue > 0), waiting up to queue_timeout_ms.
-  awaitable<bool> wait_for_slot(Call& call, int backend, Clock::time_point deadline);
-  awaitable<void> reply_error(Call& call, unsigned status, std::string_view message,
-                              std::string_view type, std::string_view code,
-                              std::uint32_t retry_after_s = 0);
-  awaitable<void> reply_upstream_failure(Call& call, const AttemptResult& last);
-  void finish(Call& call);
+  awaitable<void> serve(Call& call);
+  awaitable<void> answer_internal_error(Call& call, const std::string& what);
 
   Services& services_;
   upstream::PoolSet pools_;

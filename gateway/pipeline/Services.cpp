@@ -29,7 +29,8 @@ void Services::install(std::shared_ptr<const config::Config> config) {
     audit = std::make_shared<obs::AuditLog>(config->compliance.audit_log);
     if (!audit->open_error().empty()) throw std::runtime_error(audit->open_error());
   }
-  auto next = std::make_shared<Snapshot>(std::move(config), metrics_, ++generation_);
+  auto previous = snapshot_.load();
+  auto next = std::make_shared<Snapshot>(std::move(config), metrics_, ++generation_, previous.get());
   audit_log_.store(std::move(audit));
   snapshot_.store(std::move(next));
 }

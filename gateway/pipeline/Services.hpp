@@ -11,6 +11,8 @@
 #include "policies/cost/RateLimiter.hpp"
 
 #include <atomic>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <mutex>
 
@@ -33,6 +35,15 @@ class Services {
   std::shared_ptr<obs::AuditLog> audit_log() const { return audit_log_.load(); }
   cost::RateLimiter& rate_limiter() { return rate_limiter_; }
   Accounting& accounting() { return accounting_; }
+
+  // A test seam, as Envoy's fault filter: when set (tests only — nothing in
+  // the gateway sets it), the pipeline calls it at its named steps
+  // ("policies", "attempt", "relay"), and whatever it throws travels the
+  // pipeline's real error paths. Set before traffic starts.
+  std::function<void(std::string_view step)> fault_injection;
+  void fault_point(std::string_view step) const {
+    if (fault_injection) fault_injection(step);
+  }
 
   std::atomic<bool> draining{false};
   std::atomic<long> open_connections{0};

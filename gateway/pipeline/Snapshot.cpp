@@ -32,26 +32,63 @@ const config::RetryConfig& retry_for(const config::Config& c, const std::string&
   return defaults;
 }
 
+// Each part is carried over from the same backend of the previous config when
+// its own settings did not change, else it starts fresh.
+BackendMemory remember(const config::BackendConfig& b, const config::RetryConfig& retry, const BackendState* prev) {
+  BackendMemory m;
+  const bool same = prev && prev->config.name == b.name && prev->config.url == b.url;
+  m.breaker = same && prev->config.circuit_breaker == b.circuit_breaker
+                  ? prev->memory.breaker
+                  : std::make_shared<failover::CircuitBreaker>(b.circuit_breaker);
+  m.retry_budget = same && prev->retry == retry ? prev->memory.retry_budget
+                                                : std::make_shared<failover::RetryBudget>(retry);
+  m.health = same && prev->config.health_check == b.health_check
+                 ? prev->memory.health
+                 : std::make_shared<failover::HealthState>(b.health_check);
+  if (same) {
+    m.gate = prev->memory.gate;  // the requests in flight hold its slots
+    m.gate->set_limits(b.max_concurrency, b.max_queue);
+    m.latency = prev->memory.latency;
+    m.ttft = prev->memory.ttft;
+  } else {
+    m.gate = std::make_shared<failover::ConcurrencyGate>(b);
+    m.latency = std::make_shared<failover::LatencyEwma>();
+    m.ttft = std::make_shared<failover::LatencyEwma>();
+  }
+  return m;
+}
+
 }  // namespace
 
-BackendState::BackendState(const config::BackendConfig& b, const config::RetryConfig& retry)
-    : tls(b.https ? upstream_tls(b) : nullptr),
+BackendState::BackendState(const config::BackendConfig& b, const config::RetryConfig& retry_config,
+                           const BackendState* previous)
+    : config(b),
+      retry(retry_config),
+      tls(b.https ? upstream_tls(b) : nullptr),
       api_key(config::env_value(b.api_key_env)),
       pricing(cost::pricing_of(b)),
-      breaker(b.circuit_breaker),
-      retry_budget(retry),
-      gate(b),
-      health(b.health_check) {}
+      memory(remember(b, retry_config, previous)),
+      breaker(*memory.breaker),
+      retry_budget(*memory.retry_budget),
+      gate(*memory.gate),
+      health(*memory.health),
+      latency(*memory.latency),
+      ttft(*memory.ttft) {}
 
 Snapshot::Snapshot(std::shared_ptr<const config::Config> config, obs::Metrics& metrics,
-                   std::uint64_t generation)
+                   std::uint64_t generation, const Snapshot* previous)
     : config_(std::move(config)), generation_(generation) {
   metrics_ = std::make_unique<obs::MetricHandles>(metrics, *config_);
-  for (const auto& b : config_->backends)
-    backends_.push_back(std::make_unique<BackendState>(b, retry_for(*config_, b.name)));
+  for (const auto& b : config_->backends) {
+    const BackendState* prev = nullptr;
+    if (previous)
+      if (const int i = previous->config().backend_index(b.name); i >= 0) prev = &previous->backend(i);
+    backends_.push_back(std::make_unique<BackendState>(b, retry_for(*config_, b.name), prev));
+  }
   for (size_t i = 0; i < backends_.size(); ++i) {
-    metrics_->healthy(static_cast<int>(i)).Set(1);
-    metrics_->circuit(static_cast<int>(i)).Set(0);
+    metrics_->healthy(static_cast<int>(i)).Set(backends_[i]->health.gauge_value());
+    metrics_->circuit(static_cast<int>(i)).Set(backends_[i]->breaker.state_gauge_value());
+    metrics_->inflight(static_cast<int>(i)).Set(backends_[i]->gate.inflight());
   }
   std::string error;
   detectors_ = compliance::DetectorSet::build(config_->compliance, &error);

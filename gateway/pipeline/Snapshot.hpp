@@ -27,24 +27,44 @@
 
 namespace hgw::pipeline {
 
-struct BackendState {
-  explicit BackendState(const config::BackendConfig& b, const config::RetryConfig& retry);
+// What the gateway has learnt about a backend — circuit state, health, retry
+// budget, in-flight slots, latency averages. It survives a config reload for a
+// backend whose name and URL are unchanged (each part as long as its own
+// settings are), so that a reload neither forgets an open circuit nor lets a
+// flood through a half-open one.
+struct BackendMemory {
+  std::shared_ptr<failover::CircuitBreaker> breaker;
+  std::shared_ptr<failover::RetryBudget> retry_budget;
+  std::shared_ptr<failover::ConcurrencyGate> gate;
+  std::shared_ptr<failover::HealthState> health;
+  std::shared_ptr<failover::LatencyEwma> latency, ttft;
+};
 
+struct BackendState {
+  // `previous`: the same backend's state in the config being replaced, if any.
+  BackendState(const config::BackendConfig& b, const config::RetryConfig& retry, const BackendState* previous);
+
+  const config::BackendConfig& config;
+  const config::RetryConfig& retry;
   std::unique_ptr<ssl::context> tls;  // https backends only
   std::string api_key;                // from api_key_env; never logged
   cost::Pricing pricing;
-  failover::CircuitBreaker breaker;
-  failover::RetryBudget retry_budget;
-  failover::ConcurrencyGate gate;
-  failover::HealthState health;
-  failover::LatencyEwma latency, ttft;
+  BackendMemory memory;
+  failover::CircuitBreaker& breaker;
+  failover::RetryBudget& retry_budget;
+  failover::ConcurrencyGate& gate;
+  failover::HealthState& health;
+  failover::LatencyEwma &latency, &ttft;
 };
 
 class Snapshot {
  public:
   // Throws std::runtime_error on what cannot start (unreadable CA file, bad
   // TLS material): called at start-up and reload only.
-  Snapshot(std::shared_ptr<const config::Config> config, obs::Metrics& metrics, std::uint64_t generation);
+  // `previous` (the snapshot being replaced, or null) hands over what is known
+  // of unchanged backends (BackendMemory).
+  Snapshot(std::shared_ptr<const config::Config> config, obs::Metrics& metrics, std::uint64_t generation,
+           const Snapshot* previous = nullptr);
 
   const config::Config& config() const { return *config_; }
   std::shared_ptr<const config::Config> config_ptr() const { return config_; }

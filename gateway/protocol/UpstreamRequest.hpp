@@ -1,12 +1,11 @@
 // Builds the HTTP request one backend receives: its own path, its own model
-// id, its own credentials. The client's headers are dropped except a small
-// allowlist, and the client's credentials never go upstream (DESIGN.md §6).
+// id, its own credentials — all from the backend's codec. The client's headers
+// are dropped except a small allowlist, and the client's credentials never go
+// upstream (DESIGN.md §6).
 #pragma once
 
 #include "gateway/config/Config.hpp"
 #include "policies/RequestFeatures.hpp"
-
-#include <boost/json.hpp>
 
 #include <string>
 #include <string_view>
@@ -17,17 +16,11 @@ namespace hgw::protocol {
 // default, IPv6 literals in brackets.
 std::string host_header(const config::BackendConfig& backend);
 
-// The path of an endpoint on a backend, e.g. "/v1/chat/completions", or for
-// Azure "/openai/deployments/<deployment>/chat/completions?api-version=<v>".
-std::string upstream_target(const config::BackendConfig& backend, policy::Endpoint endpoint);
-
 // The bytes of the request a backend receives (request line, headers, body),
-// written as text in one string: it goes out in one write.
-// For anthropic backends `body` must already be a Messages request
-// (anthropic::chat_request_to_messages); for the others it is the OpenAI body,
-// whose model is rewritten and, for streams, asked for a usage chunk.
+// written as text in one string: it goes out in one write. `body` is what the
+// backend's codec encoded (BackendCodec::encode_body).
 std::string make_upstream_request(const config::BackendConfig& backend, const std::string& api_key,
-                                  policy::Endpoint endpoint, const boost::json::object& body, bool stream,
+                                  policy::Endpoint endpoint, std::string_view body, bool stream,
                                   const std::string& request_id, std::string_view client_accept);
 
 // The bytes of a health check: GET <base path><health_check.path>, with the

@@ -25,6 +25,11 @@ class ClientChannel {
   virtual awaitable<bool> send_chunk(std::string_view data) = 0;                 // one write
   virtual awaitable<bool> finish_stream() = 0;
 
+  // What the current request's answer has reached: a response or a stream
+  // head went out (answered), a stream is open and not finished (streaming).
+  virtual bool answered() const = 0;
+  virtual bool streaming() const = 0;
+
   // Calls on_close if the client closes its side while `active` is true: used
   // to cancel the upstream call of a client that stopped waiting. A plain
   // callback on the socket's read readiness, so that watching costs one queued

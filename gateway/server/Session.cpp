@@ -125,6 +125,7 @@ class Session final : public ClientChannel {
       }
       Request request = parser.release();
       keep_alive_ = request.keep_alive();
+      answered_ = streaming_ = false;
       co_await env_->handler->handle(request, received_at, *this);
       if (broken_ || !keep_alive_ || env_->draining->load()) break;
     }
@@ -134,6 +135,7 @@ class Session final : public ClientChannel {
   // ---- ClientChannel ----------------------------------------------------
   awaitable<bool> send(Response response) override {
     if (broken_) co_return false;
+    answered_ = true;
     out_.clear();
     append_whole_response(response, version_, stays_open(), out_);
     co_return co_await write_out();
@@ -145,6 +147,7 @@ class Session final : public ClientChannel {
     // connection does.
     chunked_ = version_ != 10;
     if (!chunked_) keep_alive_ = false;
+    answered_ = streaming_ = true;
     out_.clear();
     append_response_head(head, version_, stays_open(), out_);
     out_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "\r\n";
@@ -163,11 +166,15 @@ class Session final : public ClientChannel {
   }
 
   awaitable<bool> finish_stream() override {
+    streaming_ = false;
     if (broken_) co_return false;
     if (!chunked_) co_return true;  // closing the connection ends the body
     out_.assign(protocol::kLastChunk);
     co_return co_await write_out();
   }
+
+  bool answered() const override { return answered_; }
+  bool streaming() const override { return streaming_; }
 
   std::shared_ptr<CloseWatch> watch_close(std::function<void()> on_close) override {
     auto watch = std::make_shared<CloseWatch>();
@@ -264,6 +271,7 @@ class Session final : public ClientChannel {
   bool chunked_ = true;  // the current stream's body is chunked (HTTP/1.1)
   bool keep_alive_ = true;
   bool broken_ = false;
+  bool answered_ = false, streaming_ = false;  // of the current request
 };
 
 template <>

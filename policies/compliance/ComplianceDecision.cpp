@@ -137,10 +137,10 @@ ComplianceDecision decide(const config::ComplianceConfig& cfg,
     if (!holds) continue;
     d.rules_matched.push_back(name);
 
-    if (rule.action == "block") {
+    if (rule.action == config::RuleAction::block) {
       if (d.action != ComplianceDecision::Action::block) block_rule = name;
       d.action = ComplianceDecision::Action::block;
-    } else if (rule.action == "redact") {
+    } else if (rule.action == config::RuleAction::redact) {
       if (d.action == ComplianceDecision::Action::route) d.action = ComplianceDecision::Action::redact;
       for (const auto& [type, count] : d.detected)
         if ((rule.when_detected.empty() || contains(rule.when_detected, type)) &&

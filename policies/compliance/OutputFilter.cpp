@@ -57,7 +57,7 @@ std::shared_ptr<const OutputFilterSpec> OutputFilterSpec::build(const config::Co
   std::string e1, e2;
   std::shared_ptr<const DetectorSet> det;
   if (!builtin.empty() || !custom.empty()) det = DetectorSet::build(builtin, custom, &e1, cfg.context);
-  auto spec = build(det, of.terms, of.action, &e2);
+  auto spec = build(det, of.terms, config::to_string(of.action), &e2);
   if (error) *error = e1 + (e1.empty() || e2.empty() ? "" : "\n") + e2;
   return spec;
 }

@@ -32,8 +32,22 @@ double cost_usd(const Pricing&, const Usage&);
 // max_output_tokens at the output price.
 double estimate_cost_usd(const Pricing&, std::uint64_t prompt_tokens, std::uint64_t max_output_tokens);
 
+// What a stream that broke before its usage arrived is charged: the prompt
+// estimate and one output token per content chunk received (each chunk
+// carries at least one token). Nothing when no content came.
+inline Usage broken_stream_usage(std::uint64_t estimated_prompt_tokens, std::uint64_t content_chunks) {
+  if (content_chunks == 0) return {};
+  return {estimated_prompt_tokens, content_chunks, 0};
+}
+
 // Output tokens assumed for estimates when the client gave no max_tokens.
 inline constexpr std::uint64_t kDefaultEstimatedOutputTokens = 256;
+// a + b, or the largest value when that does not fit: token estimates add
+// numbers that come from requests, and a wrapped sum would pass every limit.
+inline std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 inline std::uint64_t estimated_output_tokens(std::uint64_t max_tokens) {
   return max_tokens ? max_tokens : kDefaultEstimatedOutputTokens;
 }

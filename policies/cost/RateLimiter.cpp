@@ -95,7 +95,7 @@ RateLimiter::Verdict RateLimiter::admit(const config::TenantConfig& t, std::uint
   const double tokens = static_cast<double>(estimated_tokens);
   if (b.has_requests && !b.requests.can_take(1.0, now)) {
     v.allowed = false;
-    v.limit = "requests_per_minute";
+    v.limit = Limit::requests_per_minute;
     v.retry_after_s = ceil_seconds(b.requests.seconds_until(1.0, now));
     v.message = "Rate limit reached for tenant '" + t.name + "': requests_per_minute limit of " +
                 std::to_string(*t.rate_limit.requests_per_minute) + " requests. Retry after " +
@@ -104,7 +104,7 @@ RateLimiter::Verdict RateLimiter::admit(const config::TenantConfig& t, std::uint
   }
   if (b.has_tokens && !b.tokens.can_take(tokens, now)) {
     v.allowed = false;
-    v.limit = "tokens_per_minute";
+    v.limit = Limit::tokens_per_minute;
     const double wait = b.tokens.seconds_until(tokens, now);
     v.retry_after_s = ceil_seconds(wait);
     if (!std::isfinite(wait))

@@ -42,9 +42,10 @@ class TokenBucket {
 
 class RateLimiter {
  public:
+  enum class Limit { none, requests_per_minute, tokens_per_minute };
   struct Verdict {
     bool allowed = true;
-    std::string limit;            // "requests_per_minute" | "tokens_per_minute" (empty when allowed)
+    Limit limit = Limit::none;    // which limit refused (none when allowed)
     std::uint32_t retry_after_s = 0;
     std::string message;          // names the limit, for the 429 body
   };

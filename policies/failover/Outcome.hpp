@@ -1,6 +1,5 @@
-// The outcome of one upstream attempt, and how an upstream error reply maps to
-// one. Pure: the gateway hands in what it saw (status, body, headers, time);
-// nothing here does I/O. Outcome names are metric label values
+// The outcome of one upstream attempt, the failover categories an outcome
+// belongs to, and what it says about the backend's health. Pure. Outcome names are metric label values
 // (hybridgw_attempts_total{outcome}) and decision-trace reasons: a contract.
 #pragma once
 
@@ -46,33 +45,6 @@ inline constexpr Outcome kAllOutcomes[] = {
 const char* to_string(Outcome);
 std::optional<Outcome> outcome_from_string(std::string_view);
 
-// Classifies an upstream HTTP error reply from its status and body (any
-// provider: OpenAI, Azure OpenAI, Anthropic, vLLM, TGI, llama.cpp, SGLang,
-// Ollama). Only the first 64 KiB of the body are looked at.
-//   429                         → http_429
-//   5xx                         → http_5xx (whatever the body says)
-//   408                         → timeout_first_token: the upstream itself gave
-//                                 up before producing anything; like a silent
-//                                 server, it is failed over, not retried
-//   other 4xx, context overflow → context_length (OpenAI/Azure code
-//                                 context_length_exceeded, Anthropic "prompt is
-//                                 too long", vLLM/SGLang/TGI/llama.cpp messages)
-//   other 4xx, content refusal  → content_policy (OpenAI
-//                                 content_policy_violation / usage policy, Azure
-//                                 content_filter / ResponsibleAIPolicyViolation,
-//                                 Anthropic "content filtering policy")
-//   other 4xx                   → bad_request
-//   anything < 400              → malformed (the caller should not pass a
-//                                 success here; 1xx/3xx are not followed)
-Outcome classify_http_error(int status, std::string_view body);
-
-// Retry-After: delta-seconds (decimals tolerated) or an HTTP-date (IMF-fixdate,
-// RFC 850 or asctime), relative to `now`; a date in the past gives 0. The
-// OpenAI/Azure `retry-after-ms` header, when valid, wins (it is more precise).
-// Empty, negative or unparseable values give nullopt. Values are capped at 24 h.
-std::optional<std::chrono::milliseconds> parse_retry_after(
-    std::string_view retry_after, std::string_view retry_after_ms,
-    std::chrono::system_clock::time_point now);
 
 // The category names accepted in routes[].failover.on. Each outcome belongs to
 // the categories below; an outcome triggers a move when one of them is listed.

@@ -111,7 +111,8 @@ Decision plan(const PlanInput& in) {
   const config::WhenRule* rule = match_rule(route, in.tenant, req);
   d.rule = rule_name(route, rule);
   const auto& targets = rule ? rule->targets : route.targets;
-  d.strategy = rule && !rule->strategy.empty() ? rule->strategy : route.strategy;
+  const config::Strategy strategy = rule && rule->strategy ? *rule->strategy : route.strategy;
+  d.strategy = config::to_string(strategy);
 
   const std::uint64_t prompt = req.estimated_prompt_tokens;
   const std::uint64_t out_est = cost::estimated_output_tokens(req.max_tokens);
@@ -186,8 +187,7 @@ Decision plan(const PlanInput& in) {
 
   // 3. Budget.
   if (in.budget.exhausted) {
-    const std::string mode = in.tenant ? in.tenant->budget.on_exhausted : std::string("reject");
-    if (mode == "downgrade") {
+    if (in.tenant && in.tenant->budget.on_exhausted == config::BudgetAction::downgrade) {
       d.downgraded = true;
       const bool any_local = std::any_of(cands.begin(), cands.end(), [](const Cand& c) {
         return c.alive && c.b->locality == config::Locality::local;
@@ -246,10 +246,11 @@ Decision plan(const PlanInput& in) {
   size_t primary = 0;
   std::string primary_reason;
   bool cost_order = false;
-  const std::string& s = d.strategy;
-  if (s == "priority") {
+  switch (strategy) {
+  case config::Strategy::priority:
     primary_reason = "first usable target in config order";
-  } else if (s == "weighted") {
+    break;
+  case config::Strategy::weighted: {
     std::uint64_t total = 0;
     for (auto* c : usable) total += c->weight;
     if (in.weighted) {
@@ -262,11 +263,14 @@ Decision plan(const PlanInput& in) {
     }
     primary_reason = "smooth weighted round-robin: weight " + std::to_string(usable[primary]->weight) + " of " +
                      std::to_string(total);
-  } else if (s == "cheapest") {
+    break;
+  }
+  case config::Strategy::cheapest:
     cost_order = true;
     std::stable_sort(usable.begin(), usable.end(), [](const Cand* a, const Cand* b) { return a->est < b->est; });
     primary_reason = "cheapest estimated cost " + usd(usable[0]->est);
-  } else if (s == "least_loaded") {
+    break;
+  case config::Strategy::least_loaded: {
     auto load = [&](const Cand* c) {
       const double cap = c->b->max_concurrency ? static_cast<double>(c->b->max_concurrency) : 1e9;
       return runtime_of(c).inflight / cap;
@@ -277,7 +281,9 @@ Decision plan(const PlanInput& in) {
     primary_reason = "least loaded: " + std::to_string(runtime_of(p).inflight) + "/" +
                      (p->b->max_concurrency ? std::to_string(p->b->max_concurrency) : std::string("unlimited")) +
                      " in flight";
-  } else if (s == "fastest") {
+    break;
+  }
+  case config::Strategy::fastest: {
     const bool ttft = req.stream;
     size_t unsampled = usable.size();
     for (size_t i = 0; i < usable.size(); ++i)
@@ -295,8 +301,8 @@ Decision plan(const PlanInput& in) {
       primary_reason = std::string("fastest: EWMA ") + (ttft ? "time to first token " : "latency ") +
                        secs(metric(usable[primary]));
     }
-  } else {
-    primary_reason = "unknown strategy '" + s + "': config order";
+    break;
+  }
   }
 
   std::vector<Cand*> ordered;
@@ -306,7 +312,7 @@ Decision plan(const PlanInput& in) {
   for (size_t k = 0; k < ordered.size(); ++k) {
     auto& tr = d.trace[ordered[k]->t];
     tr.order = static_cast<int>(k);
-    tr.policy = s;
+    tr.policy = d.strategy;
     if (k == 0) {
       tr.verdict = Verdict::selected;
       tr.reason = primary_reason;

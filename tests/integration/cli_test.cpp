@@ -4,7 +4,7 @@
 // gateway running in this process.
 #include "tests/integration/GatewayFixture.hpp"
 
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 
 #include <boost/json.hpp>
 
@@ -195,11 +195,11 @@ TEST_CASE("cli: check reports every error of a bad config as FILE:LINE:COL: $.pa
 TEST_CASE("cli: hash-key prints the digest line of the key on stdin", "[cli]") {
   auto r = hybridgw("hash-key", "my tenant key\n");
   CHECK(r.code == 0);
-  CHECK(r.out == cost::sha256_digest_line("my tenant key") + "\n");
+  CHECK(r.out == auth::sha256_digest_line("my tenant key") + "\n");
   REQUIRE(r.out.size() == 7 + 64 + 1);
   CHECK(r.out.rfind("sha256:", 0) == 0);
   for (char c : r.out.substr(7, 64)) CHECK(std::isxdigit(static_cast<unsigned char>(c)));
-  CHECK(cost::is_digest_line(r.out.substr(0, 71)));
+  CHECK(auth::is_digest_line(r.out.substr(0, 71)));
   // The key never echoes back.
   CHECK(r.out.find("my tenant key") == std::string::npos);
 

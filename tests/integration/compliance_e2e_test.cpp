@@ -8,7 +8,7 @@
 #include "tests/integration/GatewayFixture.hpp"
 
 #include "gateway/pipeline/Explain.hpp"
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 
 #include <boost/json.hpp>
 
@@ -74,14 +74,14 @@ std::string gw_config(unsigned short local, unsigned short remote, unsigned shor
          "    retry: { attempts: 2, backoff_ms: 5, max_backoff_ms: 10 }\n"
          "tenants:\n"
          "  - name: acme\n"
-         "    keys: [\"" + cost::sha256_digest_line(kKeyAcme) + "\"]\n"
+         "    keys: [\"" + auth::sha256_digest_line(kKeyAcme) + "\"]\n"
          "  - name: cnco\n"
          "    region: cn\n"
-         "    keys: [\"" + cost::sha256_digest_line(kKeyCn) + "\"]\n"
+         "    keys: [\"" + auth::sha256_digest_line(kKeyCn) + "\"]\n"
          "  - name: cnexport\n"
          "    region: cn\n"
          "    export_basis: [\"us\"]\n"
-         "    keys: [\"" + cost::sha256_digest_line(kKeyCnExport) + "\"]\n"
+         "    keys: [\"" + auth::sha256_digest_line(kKeyCnExport) + "\"]\n"
          "compliance:\n"
          "  detectors: [email, cn_mobile, cn_resident_id, secrets]\n"
          "  classify: { cn_resident_id: restricted, secrets: restricted, email: confidential, cn_mobile: confidential }\n"
@@ -93,7 +93,7 @@ std::string gw_config(unsigned short local, unsigned short remote, unsigned shor
          o.compliance_extra;
 }
 
-Headers auth(const std::string& key = kKeyAcme) { return {{"Authorization", "Bearer " + key}}; }
+Headers bearer(const std::string& key = kKeyAcme) { return {{"Authorization", "Bearer " + key}}; }
 
 std::string chat(const std::string& text, bool stream = false) {
   json::object o{{"model", "auto"},
@@ -165,7 +165,7 @@ TEST_CASE("restricted prompt goes local, the remote sees nothing", "[integration
   TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port()));
   const std::string prompt = "My resident ID is " + kResidentId + ", check my file.";
 
-  auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth());
+  auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), bearer());
   REQUIRE(r.status == 200);
   CHECK(r.header("x-hybridgw-backend") == "local");
   CHECK(answer_text(r) == prompt);  // local gets and returns the original
@@ -176,7 +176,7 @@ TEST_CASE("restricted prompt goes local, the remote sees nothing", "[integration
   CHECK(received_posts(*s.remote_cn).empty());
 
   SECTION("streaming too") {
-    auto st = http_stream(gw.port(), "/v1/chat/completions", chat(prompt, true), auth());
+    auto st = http_stream(gw.port(), "/v1/chat/completions", chat(prompt, true), bearer());
     REQUIRE(st.status == 200);
     CHECK(st.header("x-hybridgw-backend") == "local");
     auto t = stream_text(st);
@@ -187,12 +187,12 @@ TEST_CASE("restricted prompt goes local, the remote sees nothing", "[integration
   }
   SECTION("completions and embeddings are scanned as well") {
     auto c = post_json(gw.port(), "/v1/completions",
-                       json::serialize(json::object{{"model", "auto"}, {"prompt", prompt}}), auth());
+                       json::serialize(json::object{{"model", "auto"}, {"prompt", prompt}}), bearer());
     CHECK(c.status == 200);
     CHECK(c.header("x-hybridgw-backend") == "local");
     auto e = post_json(gw.port(), "/v1/embeddings",
                        json::serialize(json::object{{"model", "auto"}, {"input", json::array{"x", prompt}}}),
-                       auth());
+                       bearer());
     CHECK(e.status == 200);
     CHECK(e.header("x-hybridgw-backend") == "local");
     CHECK(received_posts(*s.remote).empty());
@@ -229,7 +229,7 @@ TEST_CASE("restricted prompt with local down: fails closed for every failover tr
   if (trigger == "timeout") s.local->set_fault("hang");
   if (trigger == "circuit_open") {
     s.local->set_fault("reset");
-    auto first = post_json(gw->port(), "/v1/chat/completions", chat("warm up " + kResidentId), auth());
+    auto first = post_json(gw->port(), "/v1/chat/completions", chat("warm up " + kResidentId), bearer());
     CHECK(first.status >= 500);
     s.local->clear_fault();
     s.local->clear_received();
@@ -240,8 +240,8 @@ TEST_CASE("restricted prompt with local down: fails closed for every failover tr
   }
 
   const std::string prompt = "Resident ID " + kResidentId + " please";
-  auto r = post_json(gw->port(), "/v1/chat/completions", chat(prompt), auth());
-  auto st = http_stream(gw->port(), "/v1/chat/completions", chat(prompt, true), auth());
+  auto r = post_json(gw->port(), "/v1/chat/completions", chat(prompt), bearer());
+  auto st = http_stream(gw->port(), "/v1/chat/completions", chat(prompt, true), bearer());
 
   // The invariant: nothing reached a remote backend, and the client got an error.
   CHECK(received_posts(*s.remote).empty());
@@ -266,7 +266,7 @@ TEST_CASE("restricted prompt with local unreachable: exactly 503", "[integration
   const unsigned short port = s.local->port();
   s.local->stop();
   TestGateway gw(gw_config(port, s.remote->port(), s.remote_cn->port()));
-  auto r = post_json(gw.port(), "/v1/chat/completions", chat("ID " + kResidentId), auth());
+  auto r = post_json(gw.port(), "/v1/chat/completions", chat("ID " + kResidentId), bearer());
   CHECK(received_posts(*s.remote).empty());
   CHECK(r.status == 503);
 }
@@ -291,14 +291,14 @@ TEST_CASE("confidential prompt: redacted before the remote, restored for the cli
   };
 
   SECTION("non-streaming") {
-    auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth());
+    auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), bearer());
     REQUIRE(r.status == 200);
     CHECK(r.header("x-hybridgw-backend") == "remote");
     check_remote_got_placeholders();
     CHECK(answer_text(r) == prompt);
   }
   SECTION("streaming: placeholders split across 3-byte chunks are restored") {
-    auto st = http_stream(gw.port(), "/v1/chat/completions", chat(prompt, true), auth());
+    auto st = http_stream(gw.port(), "/v1/chat/completions", chat(prompt, true), bearer());
     REQUIRE(st.status == 200);
     CHECK(st.header("x-hybridgw-backend") == "remote");
     check_remote_got_placeholders();
@@ -312,7 +312,7 @@ TEST_CASE("confidential prompt: redacted before the remote, restored for the cli
     // The remote fails: failover to local, which may see the values.
     s.remote->set_fault("status=500");
     s.remote_cn->set_fault("status=500");
-    auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth());
+    auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), bearer());
     REQUIRE(r.status == 200);
     CHECK(r.header("x-hybridgw-backend") == "local");
     CHECK(answer_text(r) == prompt);
@@ -333,7 +333,7 @@ TEST_CASE("without restore_in_response the client sees the placeholders", "[inte
   Options o;
   o.restore = false;
   TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
-  auto r = post_json(gw.port(), "/v1/chat/completions", chat("mail " + kEmail), auth());
+  auto r = post_json(gw.port(), "/v1/chat/completions", chat("mail " + kEmail), bearer());
   REQUIRE(r.status == 200);
   CHECK(answer_text(r) == "mail [EMAIL_1]");
   CHECK(all_received(*s.remote).find(kEmail) == std::string::npos);
@@ -342,7 +342,7 @@ TEST_CASE("without restore_in_response the client sees the placeholders", "[inte
 TEST_CASE("block: 403 naming the type, never the value; nobody contacted", "[integration][compliance]") {
   Sims s;
   TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port()));
-  auto r = post_json(gw.port(), "/v1/chat/completions", chat("use my key " + kSecret + " to call the API"), auth());
+  auto r = post_json(gw.port(), "/v1/chat/completions", chat("use my key " + kSecret + " to call the API"), bearer());
   CHECK(r.status == 403);
   CHECK(r.body.find("secrets") != std::string::npos);
   CHECK(r.body.find(kSecret) == std::string::npos);
@@ -350,7 +350,7 @@ TEST_CASE("block: 403 naming the type, never the value; nobody contacted", "[int
   auto err = json::parse(r.body).as_object().at("error").as_object();
   CHECK(err.at("code").as_string() == "compliance_blocked");
 
-  auto st = http_stream(gw.port(), "/v1/chat/completions", chat("key " + kSecret, true), auth());
+  auto st = http_stream(gw.port(), "/v1/chat/completions", chat("key " + kSecret, true), bearer());
   CHECK(st.status == 403);
   CHECK(st.body.find(kSecret) == std::string::npos);
 
@@ -368,33 +368,33 @@ TEST_CASE("residency by tenant region", "[integration][compliance][residency]") 
   const std::string prompt = "What is the weather like?";  // nothing detected
 
   SECTION("no region: the route's first target (remote, us)") {
-    auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth(kKeyAcme));
+    auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), bearer(kKeyAcme));
     REQUIRE(r.status == 200);
     CHECK(r.header("x-hybridgw-backend") == "remote");
   }
   SECTION("region cn: only cn-* backends") {
-    auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth(kKeyCn));
+    auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), bearer(kKeyCn));
     REQUIRE(r.status == 200);
     CHECK(r.header("x-hybridgw-backend") == "remote_cn");
     CHECK(received_posts(*s.remote).empty());
 
     // cn backends failing: local (cn-east) next, never the us one.
     s.remote_cn->set_fault("status=500");
-    auto r2 = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth(kKeyCn));
+    auto r2 = post_json(gw.port(), "/v1/chat/completions", chat(prompt), bearer(kKeyCn));
     REQUIRE(r2.status == 200);
     CHECK(r2.header("x-hybridgw-backend") == "local");
     s.local->set_fault("status=500");
-    auto r3 = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth(kKeyCn));
+    auto r3 = post_json(gw.port(), "/v1/chat/completions", chat(prompt), bearer(kKeyCn));
     CHECK(r3.status >= 500);
     CHECK(received_posts(*s.remote).empty());
   }
   SECTION("region cn with an export basis to us: allowed") {
-    auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth(kKeyCnExport));
+    auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), bearer(kKeyCnExport));
     REQUIRE(r.status == 200);
     CHECK(r.header("x-hybridgw-backend") == "remote");
   }
   SECTION("residency and restricted data together: local only") {
-    auto r = post_json(gw.port(), "/v1/chat/completions", chat("ID " + kResidentId), auth(kKeyCnExport));
+    auto r = post_json(gw.port(), "/v1/chat/completions", chat("ID " + kResidentId), bearer(kKeyCnExport));
     REQUIRE(r.status == 200);
     CHECK(r.header("x-hybridgw-backend") == "local");
     CHECK(received_posts(*s.remote).empty());
@@ -406,7 +406,7 @@ TEST_CASE("x-hybridgw-data-class raises the class, never lowers it", "[integrati
   Sims s;
   TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port()));
   auto with_class = [&](const std::string& cls) {
-    Headers h = auth();
+    Headers h = bearer();
     h.emplace_back("x-hybridgw-data-class", cls);
     return h;
   };
@@ -447,8 +447,8 @@ TEST_CASE("output filter: mask and stop, across chunk boundaries", "[integration
   TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
   const std::string prompt = "Tell me about Project-Titan and 机密 plans";
 
-  auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), auth());
-  auto st = http_stream(gw.port(), "/v1/chat/completions", chat(prompt, true), auth());
+  auto r = post_json(gw.port(), "/v1/chat/completions", chat(prompt), bearer());
+  auto st = http_stream(gw.port(), "/v1/chat/completions", chat(prompt, true), bearer());
   const auto t = stream_text(st);
   if (action == "mask") {
     REQUIRE(r.status == 200);
@@ -556,11 +556,11 @@ TEST_CASE("audit log: one line per request, classes and counts, never a detected
   {
     TestGateway gw(gw_config(s.local->port(), s.remote->port(), s.remote_cn->port(), o));
     const std::vector<std::pair<std::string, Headers>> requests = {
-        {chat("ID " + kResidentId + " please"), auth()},                    // restricted → local
-        {chat("mail " + kEmail + " or " + kMobile), auth()},               // confidential → remote, redacted
-        {chat("key " + kSecret), auth()},                                  // blocked
-        {chat("hello"), auth(kKeyCn)},                                     // public, residency
-        {chat("mail " + kEmail, true), auth()},                            // streamed
+        {chat("ID " + kResidentId + " please"), bearer()},                    // restricted → local
+        {chat("mail " + kEmail + " or " + kMobile), bearer()},               // confidential → remote, redacted
+        {chat("key " + kSecret), bearer()},                                  // blocked
+        {chat("hello"), bearer(kKeyCn)},                                     // public, residency
+        {chat("mail " + kEmail, true), bearer()},                            // streamed
     };
     int n = 0;
     for (auto [body, headers] : requests) {

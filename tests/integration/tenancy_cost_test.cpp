@@ -4,7 +4,7 @@
 // loopback in front of simulators, checked by what clients and upstreams saw.
 #include "tests/integration/GatewayFixture.hpp"
 
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 
 #include <boost/json.hpp>
 
@@ -46,7 +46,7 @@ const std::string kLocalGpu = "    cost: { gpu_hour_usd: 3.6, gpus: 2, tokens_pe
 const std::string kRoundPrices = "    cost: { input_per_mtok: 1000, output_per_mtok: 2000 }\n";
 
 std::string tenant_yaml(const std::string& name, const std::string& key, const std::string& extra = {}) {
-  return "  - name: " + name + "\n    keys: [\"" + cost::sha256_digest_line(key) + "\"]\n" + extra;
+  return "  - name: " + name + "\n    keys: [\"" + auth::sha256_digest_line(key) + "\"]\n" + extra;
 }
 
 // "hello there, gateway" = 20 characters: the simulator counts 5 prompt tokens

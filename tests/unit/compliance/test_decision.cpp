@@ -114,7 +114,7 @@ TEST_CASE("block names the detected types, never the values", "[compliance][deci
   ComplianceRuleConfig r;
   r.name = "no-secrets";
   r.when_detected = {"secrets"};
-  r.action = "block";
+  r.action = hgw::config::RuleAction::block;
   c.rules.push_back(r);
   auto d = decide(c, backends(), nullptr, "", {f("secrets"), f("email")}, "");
   CHECK(d.action == ComplianceDecision::Action::block);
@@ -132,7 +132,7 @@ TEST_CASE("redact applies to remote backends only; constraints by provider and n
   ComplianceRuleConfig r;
   r.name = "mask-pii";
   r.when_class = "confidential";
-  r.action = "redact";
+  r.action = hgw::config::RuleAction::redact;
   r.when_detected = {"email", "cn_mobile"};
   r.deny_backends = {"eu-claude"};
   c.rules.push_back(r);

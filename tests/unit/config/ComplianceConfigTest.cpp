@@ -35,13 +35,13 @@ compliance:
   REQUIRE(c.rules.size() == 5);
   CHECK(c.rules[0].allow_locality == std::vector<std::string>{"local"});
   CHECK(c.rules[1].when_tenant_region == "cn");
-  CHECK(c.rules[2].action == "redact");
+  CHECK(c.rules[2].action == RuleAction::redact);
   CHECK(c.rules[3].name == "rule4");
   CHECK(c.rules[3].when_detected == std::vector<std::string>{"secrets"});
   CHECK(c.rules[4].when_class == "internal");  // the DESIGN.md §3 shorthand
   CHECK(c.rules[4].deny_backends == std::vector<std::string>{"remote"});
   CHECK(c.classify.at("employee_id") == "internal");
-  CHECK(c.audit_log.fsync == "interval");
+  CHECK(c.audit_log.fsync == FsyncPolicy::interval);
   CHECK(summarize(*r.config) == "ok: 2 backends, 1 route, 1 tenant, 5 compliance rules");
 }
 

@@ -338,7 +338,7 @@ routes:
   CHECK(w[0].targets.size() == 1);
   CHECK(w[1].name == "when2");
   CHECK(w[1].targets.size() == 2);
-  CHECK(w[1].strategy == "cheapest");
+  CHECK(w[1].strategy == hgw::config::Strategy::cheapest);
   CHECK(w[1].headers.at("x-hybridgw-tier") == "premium");
 }
 

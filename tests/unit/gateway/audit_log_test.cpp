@@ -57,7 +57,7 @@ std::vector<std::string> lines_of(const std::string& path) {
 hgw::config::AuditLogConfig cfg_for(const std::string& path, const std::string& fsync = "none") {
   hgw::config::AuditLogConfig c;
   c.path = path;
-  c.fsync = fsync;
+  c.fsync = *hgw::config::fsync_from_string(fsync);
   return c;
 }
 

@@ -6,6 +6,7 @@
 
 #include "gateway/protocol/HttpWire.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
+#include "gateway/protocol/Codec.hpp"
 #include "gateway/protocol/UpstreamRequest.hpp"
 #include "gateway/protocol/UsageScanner.hpp"
 
@@ -79,11 +80,20 @@ TEST_CASE("upstream body of a stream always asks for usage", "[wire]") {
   }
 }
 
+namespace {
+// The body as the backend's codec encodes it, then the request around it.
+std::string request_for(const config::BackendConfig& b, const std::string& key, policy::Endpoint e,
+                        const json::object& body, bool stream, const std::string& rid, std::string_view accept) {
+  std::string encoded, error;
+  REQUIRE(protocol::backend_codec(b.protocol).encode_body(body, b, stream, encoded, error));
+  return protocol::make_upstream_request(b, key, e, encoded, stream, rid, accept);
+}
+}  // namespace
+
 TEST_CASE("upstream request: own path, own key, body length, nothing of the client's", "[wire]") {
-  const auto body = obj(R"({"model":"alias","messages":[]})");
+  const auto body = obj(R"({"model":"alias","messages":[{"role":"user","content":"hi"}]})");
   SECTION("openai") {
-    const auto wire = protocol::make_upstream_request(backend(), "sk-backend", policy::Endpoint::chat, body,
-                                                      false, "rid-1", "");
+    const auto wire = request_for(backend(), "sk-backend", policy::Endpoint::chat, body, false, "rid-1", "");
     const auto [head, payload] = split(wire);
     CHECK(head.rfind("POST /v1/chat/completions HTTP/1.1\r\n", 0) == 0);
     CHECK(head.find("\r\nHost: 10.0.0.5:8000\r\n") != std::string::npos);
@@ -91,21 +101,24 @@ TEST_CASE("upstream request: own path, own key, body length, nothing of the clie
     CHECK(head.find("\r\nAccept: application/json\r\n") != std::string::npos);
     CHECK(head.find("\r\nx-request-id: rid-1\r\n") != std::string::npos);
     CHECK(head.find("\r\nContent-Length: " + std::to_string(payload.size()) + "\r\n") != std::string::npos);
-    CHECK(payload == R"({"model":"served-model","messages":[]})");
+    CHECK(payload == R"({"model":"served-model","messages":[{"role":"user","content":"hi"}]})");
   }
   SECTION("azure and anthropic carry the key in their own headers") {
     auto azure = backend(config::Protocol::azure_openai);
     azure.api_version = "2024-10-21";
-    const auto a = protocol::make_upstream_request(azure, "k1", policy::Endpoint::embeddings, body, false, "r", "");
+    const auto a = request_for(azure, "k1", policy::Endpoint::embeddings, body, false, "r", "");
     CHECK(a.rfind("POST /v1/openai/deployments/served-model/embeddings?api-version=2024-10-21 HTTP/1.1\r\n", 0) == 0);
     CHECK(a.find("\r\napi-key: k1\r\n") != std::string::npos);
     CHECK(a.find("Authorization") == std::string::npos);
-    const auto m = protocol::make_upstream_request(backend(config::Protocol::anthropic), "k2",
-                                                   policy::Endpoint::chat, body, true, "r", "text/event-stream");
+    const auto m = request_for(backend(config::Protocol::anthropic), "k2", policy::Endpoint::chat, body, true, "r",
+                               "text/event-stream");
+    CHECK(m.rfind("POST /v1/messages HTTP/1.1\r\n", 0) == 0);
     CHECK(m.find("\r\nx-api-key: k2\r\n") != std::string::npos);
     CHECK(m.find("\r\nanthropic-version: 2023-06-01\r\n") != std::string::npos);
-    // The Messages body was translated by the caller and is sent as it is.
-    CHECK(split(m).second == R"({"model":"alias","messages":[]})");
+    // The Messages body, translated by the Anthropic codec.
+    const auto sent = json::parse(split(m).second).as_object();
+    CHECK(sent.at("model").as_string() == "served-model");
+    CHECK(sent.at("messages").at(0).at("content").at(0).at("text").as_string() == "hi");
   }
   SECTION("health check") {
     const auto h = protocol::make_health_request(backend(), "sk-backend");

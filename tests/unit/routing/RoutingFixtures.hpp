@@ -51,14 +51,14 @@ inline config::Config make_config() {
   config::RouteConfig r;
   r.name = "chat";
   r.models = {"gpt-4o", "auto"};
-  r.strategy = "priority";
+  r.strategy = hgw::config::Strategy::priority;
   r.targets = {{"local-qwen", 1}, {"openai-gpt4o", 1}, {"openai-mini", 1}};
   c.routes.push_back(r);
   config::TenantConfig t;
   t.name = "finance";
   t.budget.daily_usd = 50;
   t.budget.monthly_usd = 1000;
-  t.budget.on_exhausted = "reject";
+  t.budget.on_exhausted = hgw::config::BudgetAction::reject;
   c.tenants.push_back(t);
   return c;
 }

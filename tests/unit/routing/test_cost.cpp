@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 #include "policies/cost/BreakEven.hpp"
 #include "policies/cost/Budget.hpp"
 #include "policies/cost/CostReport.hpp"
@@ -124,7 +124,7 @@ TEST_CASE("rate limiter: requests per minute, Retry-After", "[cost][ratelimit]")
   for (int i = 0; i < 60; ++i) REQUIRE(rl.admit(t, 10, t0).allowed);
   auto v = rl.admit(t, 10, t0);
   CHECK_FALSE(v.allowed);
-  CHECK(v.limit == "requests_per_minute");
+  CHECK(v.limit == cost::RateLimiter::Limit::requests_per_minute);
   CHECK(v.retry_after_s == 1);
   CHECK(v.message.find("requests_per_minute limit of 60") != std::string::npos);
   CHECK(rl.admit(t, 10, t0 + 1s).allowed);
@@ -147,7 +147,7 @@ TEST_CASE("rate limiter: tokens per minute with correction", "[cost][ratelimit]"
   CHECK(rl.admit(t, 5000, t0).allowed);
   auto v = rl.admit(t, 2000, t0);
   CHECK_FALSE(v.allowed);
-  CHECK(v.limit == "tokens_per_minute");
+  CHECK(v.limit == cost::RateLimiter::Limit::tokens_per_minute);
   CHECK(v.retry_after_s == 10);  // 1000 available, 1000 more at 100/s
   CHECK(v.message.find("tokens_per_minute limit of 6000") != std::string::npos);
   // The rejected request charged nothing (requests bucket included).
@@ -173,24 +173,24 @@ TEST_CASE("rate limiter: tokens per minute with correction", "[cost][ratelimit]"
 }
 
 TEST_CASE("key check: right, wrong, absent; digest line format", "[cost][keys]") {
-  const std::string line = cost::sha256_digest_line("sk-test-123");
+  const std::string line = auth::sha256_digest_line("sk-test-123");
   CHECK(line.rfind("sha256:", 0) == 0);
   CHECK(line.size() == 7 + 64);
-  CHECK(cost::is_digest_line(line));
+  CHECK(auth::is_digest_line(line));
   // sha256("abc")
-  CHECK(cost::sha256_digest_line("abc") ==
+  CHECK(auth::sha256_digest_line("abc") ==
         "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  const std::vector<std::string> keys = {cost::sha256_digest_line("other"), line};
-  CHECK(cost::key_matches("sk-test-123", keys));
-  CHECK_FALSE(cost::key_matches("sk-test-124", keys));
-  CHECK_FALSE(cost::key_matches("", keys));
-  CHECK_FALSE(cost::key_matches("sk-test-123", {}));
+  const std::vector<std::string> keys = {auth::sha256_digest_line("other"), line};
+  CHECK(auth::key_matches("sk-test-123", keys));
+  CHECK_FALSE(auth::key_matches("sk-test-124", keys));
+  CHECK_FALSE(auth::key_matches("", keys));
+  CHECK_FALSE(auth::key_matches("sk-test-123", {}));
   // Upper-case hex in config still matches; malformed lines never do.
   std::string upper = line;
   for (size_t i = 7; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
-  CHECK(cost::key_matches("sk-test-123", {upper}));
-  CHECK_FALSE(cost::key_matches("sk-test-123", {line.substr(7)}));
-  CHECK_FALSE(cost::key_matches("sk-test-123", {"sha256:abc"}));
+  CHECK(auth::key_matches("sk-test-123", {upper}));
+  CHECK_FALSE(auth::key_matches("sk-test-123", {line.substr(7)}));
+  CHECK_FALSE(auth::key_matches("sk-test-123", {"sha256:abc"}));
 }
 
 TEST_CASE("break-even between remote prices and local hardware", "[cost][breakeven]") {

@@ -13,7 +13,7 @@ TEST_CASE("explain output for a table of requests", "[routing][explain]") {
   config::WhenRule longctx;
   longctx.name = "long-context";
   longctx.min_prompt_tokens = 8000;
-  longctx.strategy = "cheapest";
+  longctx.strategy = hgw::config::Strategy::cheapest;
   longctx.targets = {{"local-big", 1}, {"openai-gpt4o", 1}};
   route.when = {longctx};
   std::vector<routing::BackendRuntime> rt(4);

@@ -67,7 +67,7 @@ TEST_CASE("priority keeps config order, rejected ones listed with reasons", "[ro
 
 TEST_CASE("weighted: smooth weighted round-robin 3:1 is exactly 75/25 over 100 picks", "[routing][weighted]") {
   Planned p;
-  p.cfg.routes[0].strategy = "weighted";
+  p.cfg.routes[0].strategy = hgw::config::Strategy::weighted;
   p.cfg.routes[0].targets = {{"local-qwen", 3}, {"openai-gpt4o", 1}};
   routing::WeightedState ws;
   p.weighted = &ws;
@@ -102,7 +102,7 @@ TEST_CASE("weighted distribution for 5:3:2", "[routing][weighted]") {
 
 TEST_CASE("cheapest orders by the estimated cost of this request", "[routing][cheapest]") {
   Planned p;
-  p.cfg.routes[0].strategy = "cheapest";
+  p.cfg.routes[0].strategy = hgw::config::Strategy::cheapest;
   p.cfg.routes[0].targets = {{"openai-gpt4o", 1}, {"local-qwen", 1}, {"openai-mini", 1}};
   auto d = p.run(test::request(1000, 500));
   // local-qwen: 2/(2500*3600) per token ≈ 2.22e-7 → 1500 tokens ≈ 3.3e-4
@@ -121,7 +121,7 @@ TEST_CASE("cheapest orders by the estimated cost of this request", "[routing][ch
 
 TEST_CASE("least_loaded uses inflight / max_concurrency", "[routing][least_loaded]") {
   Planned p;
-  p.cfg.routes[0].strategy = "least_loaded";
+  p.cfg.routes[0].strategy = hgw::config::Strategy::least_loaded;
   p.cfg.routes[0].targets = {{"local-qwen", 1}, {"local-big", 1}, {"openai-gpt4o", 1}};
   p.cfg.backends[0].max_concurrency = 10;
   p.cfg.backends[3].max_concurrency = 100;
@@ -142,7 +142,7 @@ TEST_CASE("least_loaded uses inflight / max_concurrency", "[routing][least_loade
 
 TEST_CASE("fastest: unsampled first, then lowest EWMA (ttft for streams)", "[routing][fastest]") {
   Planned p;
-  p.cfg.routes[0].strategy = "fastest";
+  p.cfg.routes[0].strategy = hgw::config::Strategy::fastest;
   p.cfg.routes[0].targets = {{"local-qwen", 1}, {"openai-gpt4o", 1}, {"openai-mini", 1}};
   p.rt[0] = {true, false, 0, 2.0, 0.50, true};
   p.rt[1] = {true, false, 0, 1.0, 0.90, true};
@@ -175,7 +175,7 @@ TEST_CASE("conditional rules: first match wins, rule strategy overrides", "[rout
   config::WhenRule tools;
   tools.name = "tools";
   tools.has_tools = true;
-  tools.strategy = "cheapest";
+  tools.strategy = hgw::config::Strategy::cheapest;
   tools.targets = {{"openai-gpt4o", 1}, {"openai-mini", 1}};
   config::WhenRule fin;
   fin.name = "finance-json";
@@ -318,7 +318,7 @@ TEST_CASE("budget exhausted: reject → 429; downgrade → local only, or the ch
   CHECK(d.error_message ==
         "Tenant 'finance': daily budget exhausted: spent $50.00 of $50.00; resets at 2026-12-01T00:00:00Z.");
 
-  p.cfg.tenants[0].budget.on_exhausted = "downgrade";
+  p.cfg.tenants[0].budget.on_exhausted = hgw::config::BudgetAction::downgrade;
   d = p.run(test::request());
   CHECK(d.ok());
   CHECK(d.downgraded);

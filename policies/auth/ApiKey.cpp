@@ -1,4 +1,4 @@
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -6,7 +6,7 @@
 #include <array>
 #include <cctype>
 
-namespace hgw::cost {
+namespace hgw::auth {
 
 namespace {
 constexpr std::string_view kPrefix = "sha256:";
@@ -50,4 +50,4 @@ std::string sha256_digest_line(std::string_view key) {
   return std::string(kPrefix) + std::string(h.data(), h.size());
 }
 
-}  // namespace hgw::cost
+}  // namespace hgw::auth

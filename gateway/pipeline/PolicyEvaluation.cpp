@@ -1,4 +1,4 @@
-#include "gateway/pipeline/Planning.hpp"
+#include "gateway/pipeline/PolicyEvaluation.hpp"
 
 #include "gateway/protocol/OpenAiWire.hpp"
 #include "policies/compliance/Redactor.hpp"
@@ -20,7 +20,7 @@ const char* action_name(compliance::ComplianceDecision::Action a) {
 }
 
 namespace {
-void fail(Planned& p, unsigned status, std::string type, std::string code, std::string message) {
+void fail(PolicyVerdict& p, unsigned status, std::string type, std::string code, std::string message) {
   p.status = status;
   p.error_type = std::move(type);
   p.error_code = std::move(code);
@@ -28,9 +28,9 @@ void fail(Planned& p, unsigned status, std::string type, std::string code, std::
 }
 }  // namespace
 
-Planned plan_request(const Snapshot& snap, PlanningRequest& request) {
+PolicyVerdict evaluate_policies(const Snapshot& snap, PolicyRequest& request) {
   const auto& cfg = snap.config();
-  Planned p;
+  PolicyVerdict p;
   auto& body = request.body->as_object();
   const std::string_view model = body.at("model").as_string();
 

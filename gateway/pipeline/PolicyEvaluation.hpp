@@ -1,5 +1,6 @@
-// From a parsed request to a routing decision: route by model, request
-// features, compliance (detectors, data class, rules), budget status, plan.
+// Every policy on one request, from the parsed body to a routing decision:
+// route by model, request features, compliance (detectors, data class,
+// rules), budget status, plan.
 // The one code path behind live routing and `explain` (DESIGN.md §1): the
 // caller supplies what differs — where tenant spend comes from.
 #pragma once
@@ -18,7 +19,7 @@
 
 namespace hgw::pipeline {
 
-struct PlanningRequest {
+struct PolicyRequest {
   policy::Endpoint endpoint = policy::Endpoint::chat;
   boost::json::value* body = nullptr;          // parsed; an object with a string "model"
   const config::TenantConfig* tenant = nullptr;
@@ -31,7 +32,7 @@ struct PlanningRequest {
   bool advance_weighted = true;
 };
 
-struct Planned {
+struct PolicyVerdict {
   // Set when the request cannot go anywhere (404 model, 403 compliance, ...).
   unsigned status = 0;
   std::string error_type, error_code, error_message;
@@ -48,7 +49,7 @@ struct Planned {
   routing::Decision decision;
 };
 
-Planned plan_request(const Snapshot& snap, PlanningRequest& request);
+PolicyVerdict evaluate_policies(const Snapshot& snap, PolicyRequest& request);
 
 const char* action_name(compliance::ComplianceDecision::Action);
 

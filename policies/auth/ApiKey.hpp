@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hgw::cost {
+namespace hgw::auth {
 
 // True if sha256(presented_key) equals one of the digests. Every digest is
 // compared (no early exit). An empty key never matches; malformed digest lines
@@ -19,4 +19,4 @@ std::string sha256_digest_line(std::string_view key);
 // True if `line` is a well-formed digest line (for config validation).
 bool is_digest_line(std::string_view line);
 
-}  // namespace hgw::cost
+}  // namespace hgw::auth

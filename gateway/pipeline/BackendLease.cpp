@@ -1,0 +1,101 @@
+#include "gateway/pipeline/BackendLease.hpp"
+
+namespace hgw::pipeline {
+
+namespace {
+
+// A slot of a backend with a queue (max_queue > 0), waiting up to
+// queue_timeout_ms and never past the request's deadline.
+awaitable<bool> wait_for_slot(BackendState& state, const config::BackendConfig& backend,
+                              Clock::time_point deadline) {
+  auto ex = co_await net::this_coro::executor;
+  auto timer = std::make_shared<Timer>(ex);
+  auto granted = std::make_shared<bool>(false);
+  const auto admission = state.gate.try_enter([ex, timer, granted] {
+    // Runs on the thread that released the slot: hop to ours.
+    net::post(ex, [timer, granted] {
+      *granted = true;
+      timer->cancel();
+    });
+  });
+  if (admission.result == failover::ConcurrencyGate::Result::entered) co_return true;
+  if (admission.result == failover::ConcurrencyGate::Result::full) co_return false;
+  const auto wait =
+      std::min<Clock::duration>(std::chrono::milliseconds(backend.queue_timeout_ms), deadline - Clock::now());
+  timer->expires_after(wait);
+  co_await timer->async_wait(use_nothrow);
+  if (*granted) co_return true;
+  if (state.gate.cancel(admission.ticket)) co_return false;
+  // The slot was granted while we timed out: wait for the hop, then use it.
+  while (!*granted) {
+    timer->expires_after(std::chrono::milliseconds(1));
+    co_await timer->async_wait(use_nothrow);
+  }
+  co_return true;
+}
+
+}  // namespace
+
+awaitable<BackendLease::Acquired> BackendLease::acquire(Call& call, int b, Clock::time_point deadline) {
+  auto& state = call.snap->backend(b);
+  const auto& backend = call.config().backends[b];
+  const auto now = Clock::now();
+  Acquired a;
+  if (!state.breaker.allow(now)) {
+    a.refused = failover::Outcome::circuit_open;
+    a.detail = "circuit breaker of backend " + backend.name + " is open";
+    co_return a;
+  }
+  const bool probe = state.breaker.state(now) == failover::CircuitBreaker::State::half_open;
+  // Without a queue there is nothing to wait for: no coroutine for it.
+  const bool entered = backend.max_queue == 0
+                           ? state.gate.try_enter({}).result == failover::ConcurrencyGate::Result::entered
+                           : co_await wait_for_slot(state, backend, deadline);
+  if (!entered) {
+    if (probe) state.breaker.on_probe_abandoned(Clock::now());
+    a.refused = failover::Outcome::queue_full;
+    a.detail = "backend " + backend.name + " is at max_concurrency and its queue is full";
+    co_return a;
+  }
+  a.lease.emplace(BackendLease(call.snap, b, probe));
+  co_return a;
+}
+
+BackendLease::BackendLease(const std::shared_ptr<Snapshot>& snap, int backend, bool probe)
+    : snap_(snap), backend_(backend), probe_(probe) {
+  snap_->metrics().inflight(backend_).Set(snap_->backend(backend_).gate.inflight());
+}
+
+BackendLease::BackendLease(BackendLease&& other) noexcept
+    : snap_(std::move(other.snap_)), backend_(other.backend_), probe_(other.probe_), recorded_(other.recorded_) {
+  other.backend_ = -1;
+}
+
+BackendLease::~BackendLease() { release(); }
+
+void BackendLease::record(failover::Outcome outcome, Clock::duration latency) {
+  if (recorded_ || backend_ < 0) return;
+  recorded_ = true;
+  auto& state = snap_->backend(backend_);
+  const auto end = Clock::now();
+  switch (failover::breaker_verdict(outcome)) {
+    case failover::BreakerVerdict::success: state.breaker.on_success(end); break;
+    case failover::BreakerVerdict::failure: state.breaker.on_failure(end); break;
+    case failover::BreakerVerdict::none: state.breaker.on_probe_abandoned(end); break;
+  }
+  snap_->metrics().circuit(backend_).Set(state.breaker.state_gauge_value());
+  if (outcome == failover::Outcome::success) state.latency.observe(std::chrono::duration<double>(latency).count());
+}
+
+void BackendLease::release() {
+  if (backend_ < 0) return;
+  auto& state = snap_->backend(backend_);
+  // An attempt that ended without a verdict (an exception, say) gives its
+  // probe back, so the breaker can send another.
+  if (!recorded_ && probe_) state.breaker.on_probe_abandoned(Clock::now());
+  state.gate.leave();
+  snap_->metrics().inflight(backend_).Set(state.gate.inflight());
+  backend_ = -1;
+}
+
+}  // namespace hgw::pipeline

@@ -1,0 +1,55 @@
+#include "gateway/pipeline/LocalAnswers.hpp"
+
+#include "gateway/pipeline/ClientReplies.hpp"
+
+namespace hgw::pipeline {
+
+namespace json = boost::json;
+
+std::optional<policy::Endpoint> proxied_endpoint(std::string_view path) {
+  if (path == "/v1/chat/completions") return policy::Endpoint::chat;
+  if (path == "/v1/completions") return policy::Endpoint::completions;
+  if (path == "/v1/embeddings") return policy::Endpoint::embeddings;
+  if (path == "/v1/messages") return policy::Endpoint::messages;
+  return std::nullopt;
+}
+
+namespace {
+
+server::Response local_error(Call& call, unsigned status, std::string_view message, std::string_view code) {
+  call.status = status;
+  call.outcome = std::string(code);
+  return json_response(call, status, call.client->error_body(status, message, "invalid_request_error", code));
+}
+
+}  // namespace
+
+std::optional<server::Response> answer_locally(Call& call) {
+  const auto method = call.request.method();
+  if (call.path == "/healthz" && method == http::verb::get) {
+    call.status = 200;
+    return json_response(call, 200, R"({"status":"ok"})");
+  }
+  if (call.path == "/v1/models") {
+    if (method != http::verb::get) return local_error(call, 405, "use GET /v1/models", "method_not_allowed");
+    json::array data;
+    for (const auto& route : call.config().routes)
+      for (const auto& model : route.models)
+        data.push_back(json::object{{"id", model}, {"object", "model"}, {"owned_by", "hybridgw"}, {"created", 0}});
+    call.status = 200;
+    return json_response(call, 200, json::serialize(json::object{{"object", "list"}, {"data", data}}));
+  }
+  if (auto endpoint = proxied_endpoint(call.path)) {
+    call.endpoint = *endpoint;
+    call.client = &protocol::client_codec(*endpoint);
+    if (method != http::verb::post) return local_error(call, 405, "use POST " + call.path, "method_not_allowed");
+    return std::nullopt;
+  }
+  return local_error(call, 404,
+                     "unknown path " + call.path +
+                         "; this gateway serves POST /v1/chat/completions, /v1/completions, "
+                         "/v1/embeddings, /v1/messages and GET /v1/models",
+                     "unknown_url");
+}
+
+}  // namespace hgw::pipeline

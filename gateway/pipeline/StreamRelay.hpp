@@ -1,0 +1,15 @@
+// The I/O loop of a streamed answer: read upstream bytes, run them through
+// the attempt's StreamPipeline (protocol/StreamPipeline.hpp: dialects, usage,
+// filters), write what comes out. It commits to the backend (sends the
+// response head) on the first complete event; after that nothing is retried
+// and a failure ends the stream with an SSE error event and no [DONE].
+#pragma once
+
+#include "gateway/pipeline/Call.hpp"
+#include "gateway/upstream/Exchange.hpp"
+
+namespace hgw::pipeline {
+
+awaitable<void> relay_stream(Call& call, int backend, upstream::Exchange& exchange, AttemptResult& result);
+
+}  // namespace hgw::pipeline

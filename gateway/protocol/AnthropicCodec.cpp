@@ -1,0 +1,127 @@
+#include "gateway/protocol/AnthropicCodec.hpp"
+
+#include "gateway/protocol/AnthropicTranslate.hpp"
+#include "gateway/protocol/HttpWire.hpp"
+#include "gateway/protocol/SseParser.hpp"
+
+namespace hgw::protocol {
+
+namespace json = boost::json;
+
+namespace {
+
+// Anthropic events → OpenAI chunks, event by event.
+class MessagesStreamDecoder final : public StreamDecoder {
+ public:
+  explicit MessagesStreamDecoder(const std::string& request_id) : translator_(request_id) {}
+
+  bool feed(std::string_view bytes, std::string& openai_sse) override {
+    events_.clear();
+    if (!parser_.feed(bytes, events_)) {
+      error_ = "upstream SSE event exceeds the size limit";
+      return false;
+    }
+    for (const auto& e : events_) {
+      payloads_.clear();
+      const bool ok = translator_.feed(e, payloads_);
+      for (const auto& p : payloads_) openai_sse += format_sse(p);
+      if (!ok) {
+        error_ = translator_.error_message();
+        upstream_error_ = translator_.is_upstream_error();
+        return false;
+      }
+    }
+    return true;
+  }
+  bool finished() const override { return translator_.finished(); }
+  TokenUsage usage() const override { return translator_.usage(); }
+  const std::string& error_message() const override { return error_; }
+  bool is_upstream_error() const override { return upstream_error_; }
+
+ private:
+  anthropic::MessagesStreamToChat translator_;
+  SseParser parser_;
+  std::vector<SseEvent> events_;
+  std::vector<std::string> payloads_;
+  std::string error_;
+  bool upstream_error_ = false;
+};
+
+// OpenAI chunks → Anthropic events.
+class MessagesStreamEncoder final : public StreamEncoder {
+ public:
+  explicit MessagesStreamEncoder(std::string model) : translator_(std::move(model)) {}
+  bool feed(std::string_view data, std::string& out) override { return translator_.feed(data, out); }
+  std::string finish() override { return translator_.finish(); }
+  const std::string& error_message() const override { return translator_.error_message(); }
+
+ private:
+  anthropic::ChatStreamToMessages translator_;
+};
+
+}  // namespace
+
+std::string AnthropicBackendCodec::target(const config::BackendConfig& b, policy::Endpoint) const {
+  return b.base_path + "/messages";
+}
+
+void AnthropicBackendCodec::append_headers(const std::string& api_key, std::string& out) const {
+  if (!api_key.empty()) append_field("x-api-key", api_key, out);
+  append_field("anthropic-version", "2023-06-01", out);
+}
+
+bool AnthropicBackendCodec::encode_body(const json::object& request, const config::BackendConfig& b, bool stream,
+                                        std::string& body, std::string& error) const {
+  auto t = anthropic::chat_request_to_messages(request, b.model, stream);
+  if (!t.error.empty()) {
+    error = "cannot send this request to " + b.name + " (Anthropic Messages API): " + t.error;
+    return false;
+  }
+  body = json::serialize(t.body);
+  return true;
+}
+
+json::object AnthropicBackendCodec::answer_to_openai(const json::object& answer) const {
+  return anthropic::messages_response_to_chat(answer);
+}
+
+json::object AnthropicBackendCodec::error_to_openai(const json::object& error) const {
+  return anthropic::error_to_openai(error);
+}
+
+std::unique_ptr<StreamDecoder> AnthropicBackendCodec::stream_decoder(const std::string& request_id) const {
+  return std::make_unique<MessagesStreamDecoder>(request_id);
+}
+
+ClientCodec::Decoded AnthropicClientCodec::decode(json::value& body, policy::Endpoint) const {
+  auto& request = body.as_object();
+  const auto* stream = request.if_contains("stream");
+  auto t = anthropic::messages_request_to_chat(request, std::string_view(request.at("model").as_string()),
+                                               stream && stream->is_bool() && stream->as_bool());
+  if (!t.error.empty()) return {policy::Endpoint::chat, t.error};
+  body = std::move(t.body);
+  return {policy::Endpoint::chat, {}};
+}
+
+std::string AnthropicClientCodec::encode_answer(const json::object& openai_answer) const {
+  return json::serialize(anthropic::chat_response_to_messages(openai_answer));
+}
+
+std::unique_ptr<StreamEncoder> AnthropicClientCodec::stream_encoder(std::string_view client_model) const {
+  return std::make_unique<MessagesStreamEncoder>(std::string(client_model));
+}
+
+std::string AnthropicClientCodec::error_body(unsigned status, std::string_view message, std::string_view,
+                                             std::string_view) const {
+  return anthropic::anthropic_error_body(anthropic::error_type_for_status(static_cast<int>(status)), message);
+}
+
+std::string AnthropicClientCodec::upstream_error(const json::object& openai_error, unsigned status) const {
+  return anthropic::openai_error_to_anthropic(openai_error, static_cast<int>(status));
+}
+
+std::string AnthropicClientCodec::stream_error_event(std::string_view message) const {
+  return format_sse(anthropic::anthropic_error_body("api_error", message), "error");
+}
+
+}  // namespace hgw::protocol

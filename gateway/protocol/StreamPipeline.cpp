@@ -1,0 +1,74 @@
+#include "gateway/protocol/StreamPipeline.hpp"
+
+namespace hgw::protocol {
+
+StreamPipeline::StreamPipeline(const BackendCodec& backend, const ClientCodec& client, std::string_view client_model,
+                               const std::string& request_id, bool forward_usage, TextFilter* filter)
+    : client_(client),
+      decoder_(backend.stream_decoder(request_id)),
+      transformer_(forward_usage, filter),
+      encoder_(client.stream_encoder(client_model)) {}
+
+StreamPipeline::State StreamPipeline::fail(State s, std::string message) {
+  error_ = std::move(message);
+  return s;
+}
+
+// OpenAI SSE bytes → the client's dialect.
+bool StreamPipeline::encode(std::string& openai_sse, std::string& client_out) {
+  if (!encoder_) {
+    client_out += openai_sse;
+    openai_sse.clear();
+    return true;
+  }
+  events_.clear();
+  encoded_events_.feed(openai_sse, events_);
+  openai_sse.clear();
+  for (const auto& e : events_) {
+    if (!encoder_->feed(e.data, client_out)) {
+      error_ = "the stream could not be translated for the client: " + encoder_->error_message();
+      return false;
+    }
+  }
+  return true;
+}
+
+StreamPipeline::State StreamPipeline::feed(std::string_view upstream_bytes, std::string& client_out) {
+  std::string_view openai_bytes = upstream_bytes;
+  if (decoder_) {
+    openai_in_.clear();
+    const bool ok = decoder_->feed(upstream_bytes, openai_in_);
+    if (!ok) {
+      // What the decoder produced before the bad event still goes out.
+      openai_out_.clear();
+      transformer_.feed(openai_in_, openai_out_);
+      encode(openai_out_, client_out);
+      return fail(decoder_->is_upstream_error() ? State::upstream_error : State::malformed, decoder_->error_message());
+    }
+    openai_bytes = openai_in_;
+  }
+  openai_out_.clear();
+  const State s = transformer_.feed(openai_bytes, openai_out_);
+  if (!encode(openai_out_, client_out)) return State::malformed;
+  if (s != State::ok) return fail(s, transformer_.error_message());
+  return State::ok;
+}
+
+bool StreamPipeline::finish(std::string& client_out) {
+  const bool ended = decoder_ ? decoder_->finished() : transformer_.done_seen();
+  if (!ended && !(transformer_.finish_seen() && !transformer_.has_partial())) return false;
+  // Complete; when only [DONE] was missing (the last choice had finished),
+  // end it the way clients expect.
+  std::string done = transformer_.done_seen() ? std::string() : format_sse("[DONE]");
+  if (!encode(done, client_out)) return false;
+  if (encoder_) client_out += encoder_->finish();
+  return true;
+}
+
+TokenUsage StreamPipeline::usage() const {
+  TokenUsage u = transformer_.usage();
+  if (!u.known && decoder_) u = decoder_->usage();
+  return u;
+}
+
+}  // namespace hgw::protocol
