@@ -107,14 +107,18 @@ server::Response AdminHandler::respond(const server::Request& req) {
   if (path == "/admin/state" && get) {
     return make(200, json::serialize(state_json(*snap)));
   } else if (path == "/admin/reload" && post) {
-    const std::string errors = reload_();
-    if (errors.empty())
+    const auto result = reload_();
+    json::array warnings;
+    for (const auto& w : result.warnings) warnings.push_back(json::string(w));
+    if (result.errors.empty())
       return (make(200, json::serialize(json::object{{"reloaded", true},
-                                                     {"generation", services_.snapshot()->generation()}})));
+                                                     {"generation", services_.snapshot()->generation()},
+                                                     {"warnings", warnings}})));
     else
       return (
           make(400, json::serialize(json::object{{"reloaded", false},
-                                                 {"errors", errors},
+                                                 {"errors", result.errors},
+                                                 {"warnings", warnings},
                                                  {"message", "the previous configuration stays active"}})));
   } else if (path == "/admin/explain" && post) {
     std::string_view tenant = req["x-hybridgw-tenant"];

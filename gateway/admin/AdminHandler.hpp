@@ -8,13 +8,19 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace hgw::admin {
 
+struct ReloadResult {
+  std::string errors;                 // "" on success (then the new config is active)
+  std::vector<std::string> warnings;  // of the config read, applied or not
+};
+
 class AdminHandler final : public server::RequestHandler {
  public:
-  // reload: re-reads the config file; returns "" on success or the errors.
-  AdminHandler(pipeline::Services& services, std::function<std::string()> reload)
+  // reload: re-reads the config file.
+  AdminHandler(pipeline::Services& services, std::function<ReloadResult()> reload)
       : services_(services), reload_(std::move(reload)) {}
 
   awaitable<void> handle(server::Request& request, Clock::time_point received_at,
@@ -24,7 +30,7 @@ class AdminHandler final : public server::RequestHandler {
   server::Response respond(const server::Request& request);
 
   pipeline::Services& services_;
-  std::function<std::string()> reload_;
+  std::function<ReloadResult()> reload_;
 };
 
 }  // namespace hgw::admin

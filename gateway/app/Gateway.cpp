@@ -101,9 +101,10 @@ void Gateway::start() {
     *on_signal = [this, signals, on_signal](error_code ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
-        const std::string errors = reload();
-        std::cerr << (errors.empty() ? "hybridgw: configuration reloaded\n"
-                                     : "hybridgw: reload failed, keeping the old configuration:\n" + errors);
+        const auto result = reload();
+        std::cerr << (result.errors.empty() ? "hybridgw: configuration reloaded\n"
+                                            : "hybridgw: reload failed, keeping the old configuration:\n" +
+                                                  result.errors);
         signals->async_wait(*on_signal);
         return;
       }
@@ -115,25 +116,33 @@ void Gateway::start() {
   admin_thread_ = std::thread([this] { admin_ioc_.run(); });
 }
 
-std::string Gateway::reload() {
-  if (options_.config_path.empty()) return "no config file to reload from\n";
+admin::ReloadResult Gateway::reload() {
+  admin::ReloadResult out;
+  if (options_.config_path.empty()) {
+    out.errors = "no config file to reload from\n";
+    return out;
+  }
   auto result = config::load_config_file(options_.config_path);
+  out.warnings = result.warnings;
+  // As at start-up: a warning (TLS verification off, a tenant without keys) is
+  // said every time a config is read.
+  for (const auto& w : out.warnings) std::cerr << "hybridgw: warning: " << w << "\n";
   auto& counter = services_->metrics().config_reloads_total;
   if (!result.ok()) {
-    std::string errors;
-    for (const auto& e : result.errors) errors += e.to_string() + "\n";
+    for (const auto& e : result.errors) out.errors += e.to_string() + "\n";
     counter.Add({{"result", "failure"}}).Increment();
-    return errors;
+    return out;
   }
   try {
     services_->install(result.config);
   } catch (const std::exception& e) {
     counter.Add({{"result", "failure"}}).Increment();
-    return std::string(e.what()) + "\n";
+    out.errors = std::string(e.what()) + "\n";
+    return out;
   }
   counter.Add({{"result", "success"}}).Increment();
   upstream::start_health_checks(admin_ioc_.get_executor(), *services_);
-  return {};
+  return out;
 }
 
 void Gateway::begin_drain() {

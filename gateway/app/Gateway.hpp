@@ -36,7 +36,10 @@ class Gateway {
   unsigned short port() const { return port_; }
   unsigned short admin_port() const { return admin_port_; }
   pipeline::Services& services() { return *services_; }
-  std::string reload();           // "" on success, else the errors (old config kept)
+  // Re-reads the config file. On failure the old config stays; warnings
+  // (such as upstream TLS verification turned off) are reported either way,
+  // to stderr as at start-up and in the result.
+  admin::ReloadResult reload();
 
  private:
   struct Worker;

@@ -18,10 +18,14 @@
 
 namespace hgw::pipeline {
 
-struct Call {
-  Call(std::shared_ptr<Snapshot> s, server::Request& r, server::ClientChannel& c, Clock::time_point t)
-      : snap(std::move(s)), request(r), channel(c), received_at(t) {}
+class Services;
 
+struct Call {
+  Call(const Services& sv, std::shared_ptr<Snapshot> s, server::Request& r, server::ClientChannel& c,
+       Clock::time_point t)
+      : services(sv), snap(std::move(s)), request(r), channel(c), received_at(t) {}
+
+  const Services& services;  // for its test seam (Services::fault_point)
   std::shared_ptr<Snapshot> snap;
   server::Request& request;
   server::ClientChannel& channel;

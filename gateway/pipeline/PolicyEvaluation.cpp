@@ -73,11 +73,18 @@ PolicyVerdict evaluate_policies(const Snapshot& snap, PolicyRequest& request) {
     p.redaction_mapping = redactor.mapping();
   }
 
-  // Budget, with this request's estimated cost on its cheapest target.
+  std::vector<bool> eligible;
+  std::vector<std::string> reasons;
+  for (const auto& v : cd.backends) {
+    eligible.push_back(v.eligible);
+    reasons.push_back(v.reason);
+  }
+
+  // Budget, with this request's estimated cost on the dearest target it may
+  // be sent to (failover may take it there).
   const auto* tenant = request.tenant;
   if (tenant && request.spent && (tenant->budget.daily_usd || tenant->budget.monthly_usd)) {
-    // The request may go to any target of the rule it matches: charge the dearest.
-    const double estimate = routing::max_estimated_cost_usd(cfg, *p.route, tenant, p.features);
+    const double estimate = routing::max_estimated_cost_usd(cfg, *p.route, tenant, p.features, &eligible);
     p.budget_spent_today = request.spent(tenant->name, cost::day_key(request.now));
     p.budget_spent_month = request.spent(tenant->name, cost::month_key(request.now));
     p.budget = cost::check_budget(tenant->budget, p.budget_spent_today, p.budget_spent_month,
@@ -85,12 +92,6 @@ PolicyVerdict evaluate_policies(const Snapshot& snap, PolicyRequest& request) {
   }
 
   // Plan: the ordered candidates, with the reason for each.
-  std::vector<bool> eligible;
-  std::vector<std::string> reasons;
-  for (const auto& v : cd.backends) {
-    eligible.push_back(v.eligible);
-    reasons.push_back(v.reason);
-  }
   const auto runtime = snap.runtime();
   routing::PlanInput input{cfg,     *p.route, tenant, p.features, &eligible, &reasons,
                            runtime, p.budget, request.advance_weighted ? &snap.weighted() : nullptr,

@@ -60,7 +60,7 @@ void adopt(Call& call, PolicyVerdict&& v) {
 awaitable<void> ProxyHandler::handle(server::Request& request, Clock::time_point received_at,
                                      server::ClientChannel& channel) {
   InflightGuard inflight(services_.inflight_requests);
-  Call call{services_.snapshot(), request, channel, received_at};
+  Call call{services_, services_.snapshot(), request, channel, received_at};
   call.request_id = request_id_of(request["x-request-id"]);
   const std::string_view target = request.target();
   call.path = std::string(target.substr(0, target.find('?')));

@@ -38,7 +38,8 @@ class Services {
 
   // A test seam, as Envoy's fault filter: when set (tests only — nothing in
   // the gateway sets it), the pipeline calls it at its named steps
-  // ("policies", "attempt", "relay"), and whatever it throws travels the
+  // ("policies", "attempt", "relay", "stream" — after each chunk a started
+  // stream sent), and whatever it throws travels the
   // pipeline's real error paths. Set before traffic starts.
   std::function<void(std::string_view step)> fault_injection;
   void fault_point(std::string_view step) const {

@@ -2,6 +2,7 @@
 
 #include "gateway/pipeline/AnswerFilter.hpp"
 #include "gateway/pipeline/ClientReplies.hpp"
+#include "gateway/pipeline/Services.hpp"
 #include "gateway/pipeline/TransportOutcome.hpp"
 #include "gateway/protocol/StreamPipeline.hpp"
 #include "policies/cost/Pricing.hpp"
@@ -57,6 +58,7 @@ class Relay {
         cancelled_after_bytes();
         break;
       }
+      if (committed_) call_.services.fault_point("stream");
       if (state != State::ok) {
         co_await break_stream(outcome_of_state(state), pipeline_.error_message());
         break;

@@ -4,6 +4,8 @@
 
 #include <boost/asio/detail/socket_option.hpp>
 
+#include <exception>
+#include <iostream>
 #include <stdexcept>
 
 namespace hgw::server {
@@ -28,6 +30,23 @@ Acceptor open_acceptor(net::io_context& ioc, const std::string& host, unsigned s
   return acceptor;
 }
 
+namespace {
+
+// A session ends with its connection; an exception that escapes one (the
+// request handler answers its own) is reported instead of dropped in silence.
+void report_escaped(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    std::cerr << "hybridgw: a client connection ended on an exception: " << ex.what() << "\n";
+  } catch (...) {
+    std::cerr << "hybridgw: a client connection ended on an unknown exception\n";
+  }
+}
+
+}  // namespace
+
 awaitable<void> accept_loop(Acceptor& acceptor, std::shared_ptr<const SessionEnv> env,
                             ssl::context* tls) {
   auto ex = co_await net::this_coro::executor;
@@ -46,13 +65,13 @@ awaitable<void> accept_loop(Acceptor& acceptor, std::shared_ptr<const SessionEnv
                     reject_connection(std::move(socket), 503,
                                       protocol::error_body("too many connections (server.limits.max_connections)",
                                                            "service_unavailable", "too_many_connections")),
-                    net::detached);
+                    report_escaped);
       continue;
     }
     if (tls)
-      net::co_spawn(ex, run_tls_session(std::move(socket), *tls, env), net::detached);
+      net::co_spawn(ex, run_tls_session(std::move(socket), *tls, env), report_escaped);
     else
-      net::co_spawn(ex, run_plain_session(std::move(socket), env), net::detached);
+      net::co_spawn(ex, run_plain_session(std::move(socket), env), report_escaped);
   }
 }
 

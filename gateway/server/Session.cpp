@@ -127,8 +127,10 @@ class Session final : public ClientChannel {
       keep_alive_ = request.keep_alive();
       answered_ = streaming_ = false;
       co_await env_->handler->handle(request, received_at, *this);
+      co_await settle_read_ahead();
       if (broken_ || !keep_alive_ || env_->draining->load()) break;
     }
+    co_await settle_read_ahead();
     co_await close();
   }
 
@@ -179,20 +181,24 @@ class Session final : public ClientChannel {
   std::shared_ptr<CloseWatch> watch_close(std::function<void()> on_close) override {
     auto watch = std::make_shared<CloseWatch>();
     watch->on_close = std::move(on_close);
-    auto& sock = lowest(stream_).socket();
-    const int fd = sock.native_handle();
-    // The handler may run after the request ended (with the next request's
-    // bytes, or when the socket closes); it only acts while the watch is active,
-    // and the socket is open for as long as that is the case.
-    sock.async_wait(Socket::wait_read, [watch, fd](error_code ec) {
-      if (ec || !watch->active) return;
-      char probe[1];
-      const ssize_t n = ::recv(fd, probe, 1, MSG_PEEK | MSG_DONTWAIT);
-      const bool closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-      // Bytes of a pipelined request mean the client is still there.
-      watch->active = false;
-      if (closed) watch->on_close();
-    });
+    if constexpr (std::is_same_v<Stream, TcpStream>) {
+      auto& sock = stream_.socket();
+      const int fd = sock.native_handle();
+      // The handler may run after the request ended (with the next request's
+      // bytes, or when the socket closes); it only acts while the watch is
+      // active, and the socket is open for as long as that is the case.
+      sock.async_wait(Socket::wait_read, [watch, fd](error_code ec) {
+        if (ec || !watch->active) return;
+        char probe[1];
+        const ssize_t n = ::recv(fd, probe, 1, MSG_PEEK | MSG_DONTWAIT);
+        const bool closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+        // Bytes of a pipelined request mean the client is still there.
+        watch->active = false;
+        if (closed) watch->on_close();
+      });
+    } else {
+      watch_tls(watch);
+    }
     return watch;
   }
 
@@ -227,6 +233,42 @@ class Session final : public ClientChannel {
     }
     co_await reply_and_close(error_response(400, "malformed HTTP request: " + ec.message(), "invalid_request_error",
                                             "bad_request"));
+  }
+
+  // A TLS client that leaves sends close_notify: bytes on the socket that only
+  // the TLS layer can read. So a TLS session reads ahead while a request is
+  // being answered: an end of stream or an error means the client is gone;
+  // data is the client's next (pipelined) request, kept in the read buffer.
+  // One read at a time, settled before the next request is read.
+  struct ReadAhead {
+    explicit ReadAhead(Executor ex) : done(ex) {}
+    Timer done;  // cancelled when the read completes
+    bool pending = true;
+  };
+
+  void watch_tls(const std::shared_ptr<CloseWatch>& watch) {
+    tls_watch_ = watch;
+    if (read_ahead_ || buffer_.size() > 0) return;  // already reading, or pipelined bytes: still there
+    read_ahead_ = std::make_shared<ReadAhead>(lowest(stream_).get_executor());
+    stream_.async_read_some(buffer_.prepare(4096), [this, ra = read_ahead_](error_code ec, std::size_t n) {
+      ra->pending = false;
+      ra->done.cancel();
+      buffer_.commit(n);
+      auto watch = std::move(tls_watch_);
+      if (!watch || !watch->active) return;
+      watch->active = false;
+      if (ec && ec != net::error::operation_aborted) watch->on_close();
+    });
+  }
+
+  awaitable<void> settle_read_ahead() {
+    tls_watch_.reset();
+    auto ra = std::move(read_ahead_);
+    if (!ra || !ra->pending) co_return;
+    error_code ignored;
+    lowest(stream_).socket().cancel(ignored);
+    ra->done.expires_at(Timer::time_point::max());
+    co_await ra->done.async_wait(use_nothrow);  // until the read's handler ran
   }
 
   // The session ends after this answer: say so in it.
@@ -272,6 +314,8 @@ class Session final : public ClientChannel {
   bool keep_alive_ = true;
   bool broken_ = false;
   bool answered_ = false, streaming_ = false;  // of the current request
+  std::shared_ptr<ReadAhead> read_ahead_;          // TLS only
+  std::shared_ptr<CloseWatch> tls_watch_;
 };
 
 template <>

@@ -1,5 +1,7 @@
 #include "gateway/upstream/UpstreamConnection.hpp"
 
+#include "gateway/upstream/BoundedResolve.hpp"
+
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
@@ -14,13 +16,13 @@ UpstreamConnection::UpstreamConnection(Executor ex, ssl::context* tls_context) {
 
 awaitable<error_code> UpstreamConnection::connect(const std::string& host, const std::string& port,
                                                   Clock::duration timeout, bool* timed_out_in_tls) {
-  auto ex = co_await net::this_coro::executor;
-  Resolver resolver(ex);
-  auto [rec, results] = co_await resolver.async_resolve(host, port, use_nothrow);
-  if (rec) co_return rec;
+  // connect_ms bounds the name resolution, the connect and the handshake together.
+  const auto until = Clock::now() + timeout;
+  auto resolved = co_await resolve_within(timeout, host, port);
+  if (resolved.ec) co_return resolved.ec;
   auto& stream = tcp();
-  stream.expires_after(timeout);
-  auto [cec, endpoint] = co_await stream.async_connect(results, use_nothrow);
+  stream.expires_at(until);
+  auto [cec, endpoint] = co_await stream.async_connect(resolved.results, use_nothrow);
   if (cec) co_return cec;
   set_nodelay(stream.socket());
   if (tls_) {

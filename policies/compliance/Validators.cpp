@@ -63,14 +63,16 @@ bool cn_province_code_valid(int c) {
          c == 81 || c == 82;
 }
 
-bool cn_resident_id_valid(std::string_view id) {
+bool cn_resident_id_valid(std::string_view id) { return cn_resident_id_valid(id, current_year()); }
+
+bool cn_resident_id_valid(std::string_view id, int this_year) {
   if (id.size() == 18) {
     if (!all_digits(id.substr(0, 17))) return false;
     char last = id[17];
     if (!is_digit(last) && last != 'X' && last != 'x') return false;
     if (!cn_province_code_valid(num(id.substr(0, 2)))) return false;
     int y = num(id.substr(6, 4)), m = num(id.substr(10, 2)), d = num(id.substr(12, 2));
-    if (y < 1900 || y > current_year() || !date_valid(y, m, d)) return false;
+    if (y < 1900 || y > this_year || !date_valid(y, m, d)) return false;
     static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
     int sum = 0;
     for (int i = 0; i < 17; ++i) sum += (id[i] - '0') * w[i];

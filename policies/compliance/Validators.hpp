@@ -14,6 +14,8 @@ bool luhn_valid(std::string_view digits);
 // with a GB/T 2260 province code and a real birth date (1900..current year),
 // or the legacy 15-digit form (province + yymmdd date in 19yy, no check digit).
 bool cn_resident_id_valid(std::string_view id);
+// The same against a given current year (birth dates after it are invalid).
+bool cn_resident_id_valid(std::string_view id, int current_year);
 
 // GB 32100-2015 unified social credit code: 18 characters over
 // 0-9A-HJ-NPQRTUWXY (uppercase), registration authority / type / province

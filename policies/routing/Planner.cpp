@@ -91,14 +91,20 @@ const config::WhenRule* match_rule(const config::RouteConfig& route, const confi
 }
 
 double max_estimated_cost_usd(const config::Config& cfg, const config::RouteConfig& route,
-                              const config::TenantConfig* tenant, const policy::RequestFeatures& req) {
+                              const config::TenantConfig* tenant, const policy::RequestFeatures& req,
+                              const std::vector<bool>* eligible) {
   const auto* rule = match_rule(route, tenant, req);
   const auto& targets = rule ? rule->targets : route.targets;
   double best = 0;
-  for (const auto& t : targets)
-    if (const auto* b = cfg.find_backend(t.backend))
-      best = std::max(best, cost::estimate_cost_usd(cost::pricing_of(*b), req.estimated_prompt_tokens,
-                                                    cost::estimated_output_tokens(req.max_tokens)));
+  for (const auto& t : targets) {
+    const int i = cfg.backend_index(t.backend);
+    if (i < 0) continue;
+    if (eligible && (static_cast<std::size_t>(i) >= eligible->size() || !(*eligible)[static_cast<std::size_t>(i)]))
+      continue;  // compliance keeps the request away from it: it cannot cost that much there
+    best = std::max(best, cost::estimate_cost_usd(cost::pricing_of(cfg.backends[static_cast<std::size_t>(i)]),
+                                                  req.estimated_prompt_tokens,
+                                                  cost::estimated_output_tokens(req.max_tokens)));
+  }
   return best;
 }
 
@@ -116,7 +122,7 @@ Decision plan(const PlanInput& in) {
 
   const std::uint64_t prompt = req.estimated_prompt_tokens;
   const std::uint64_t out_est = cost::estimated_output_tokens(req.max_tokens);
-  const std::uint64_t need = prompt + req.max_tokens;
+  const std::uint64_t need = cost::saturating_add(prompt, req.max_tokens);
 
   std::vector<Cand> cands;
   for (const auto& t : targets) {

@@ -74,10 +74,11 @@ const config::WhenRule* match_rule(const config::RouteConfig&, const config::Ten
                                    const policy::RequestFeatures&);
 
 // The largest estimated cost of this request over the targets of the rule it
-// matches (unknown backends ignored): a conservative estimate for the budget
-// check that runs before plan().
+// matches that it may be sent to (compliance-eligible, when `eligible` is
+// given; unknown backends ignored): failover may take it to the dearest of
+// them, so the budget check that runs before plan() charges that.
 double max_estimated_cost_usd(const config::Config&, const config::RouteConfig&, const config::TenantConfig*,
-                              const policy::RequestFeatures&);
+                              const policy::RequestFeatures&, const std::vector<bool>* eligible = nullptr);
 
 // The name used for a rule in decisions: its name, or "when[i]" when unnamed.
 std::string rule_name(const config::RouteConfig&, const config::WhenRule*);

@@ -70,6 +70,63 @@ HttpResult http_request(unsigned short port, const std::string& method, const st
   return r;
 }
 
+struct HttpConnection::Impl {
+  explicit Impl(unsigned short p) : port(p), stream(ioc) {}
+  unsigned short port;
+  net::io_context ioc;
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  bool connected = false;
+};
+
+HttpConnection::HttpConnection(unsigned short port) : impl_(std::make_unique<Impl>(port)) {
+  error_code ec;
+  impl_->stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+  impl_->connected = !ec;
+}
+
+HttpConnection::~HttpConnection() = default;
+
+bool HttpConnection::open() const { return impl_->connected && impl_->stream.socket().is_open(); }
+
+unsigned short HttpConnection::local_port() const {
+  error_code ec;
+  return impl_->stream.socket().local_endpoint(ec).port();
+}
+
+HttpResult HttpConnection::request(const std::string& method, const std::string& target, const std::string& body,
+                                   const Headers& headers, std::chrono::milliseconds timeout) {
+  HttpResult r;
+  if (!open()) {
+    r.error = "not connected";
+    return r;
+  }
+  auto& s = *impl_;
+  auto req = make_request(s.port, method, target, body, headers);
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(256 * 1024 * 1024);
+  error_code ec;
+  s.stream.expires_after(timeout);
+  http::async_write(s.stream, req, [&](error_code e, std::size_t) {
+    if (e) {
+      ec = e;
+      return;
+    }
+    http::async_read(s.stream, s.buffer, parser, [&](error_code e2, std::size_t) { ec = e2; });
+  });
+  s.ioc.run();
+  s.ioc.restart();
+  if (ec) {
+    r.error = ec.message();
+    if (!parser.is_header_done()) return r;
+  }
+  auto msg = parser.release();
+  r.status = msg.result_int();
+  r.headers = headers_of(msg.base());
+  r.body = std::move(msg.body());
+  return r;
+}
+
 StreamResult http_stream(unsigned short port, const std::string& target, const std::string& body,
                          const Headers& headers, std::chrono::milliseconds timeout,
                          const std::function<bool(const std::string&)>& on_piece) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,22 @@ inline HttpResult post_json(unsigned short port, const std::string& target, cons
                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   return http_request(port, "POST", target, body, headers, timeout);
 }
+
+// One kept-alive client connection: every request goes over the same socket
+// (a test can tell a reused connection from a new one by local_port()).
+class HttpConnection {
+ public:
+  explicit HttpConnection(unsigned short port);
+  ~HttpConnection();
+  HttpResult request(const std::string& method, const std::string& target, const std::string& body = {},
+                     const Headers& headers = {}, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  unsigned short local_port() const;
+  bool open() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // A streamed response: each body piece as it arrived, with its arrival time.
 struct StreamResult {

@@ -384,9 +384,19 @@ TEST_CASE("keep-alive: one client connection carries several requests, upstream 
   auto local = start_sim("local");
   auto remote = start_sim("remote");
   TestGateway gw(two_backend_config(local->port(), remote->port()));
-  for (int i = 0; i < 5; ++i) REQUIRE(post_json(gw.port(), "/v1/chat/completions", kChat).status == 200);
+  HttpConnection client(gw.port());
+  REQUIRE(client.open());
+  const auto port = client.local_port();
+  for (int i = 0; i < 5; ++i) {
+    auto r = client.request("POST", "/v1/chat/completions", kChat);
+    REQUIRE(r.status == 200);
+    CHECK(r.header("connection") != "close");
+  }
+  CHECK(client.open());
+  CHECK(client.local_port() == port);  // the same client connection throughout
   // Sequential requests reuse pooled upstream connections (at most one per io thread).
   CHECK(local->open_connections() <= 2);
+  CHECK(received_posts(*local).size() == 5);
 }
 
 TEST_CASE("admin listener: metrics, healthz, readyz", "[integration][admin]") {

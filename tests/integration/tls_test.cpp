@@ -2,12 +2,19 @@
 // with tls.ca_file, refused without it), and the gateway's own TLS listener.
 #include "tests/integration/GatewayFixture.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 using namespace hgw::test;
+using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
@@ -120,4 +127,62 @@ TEST_CASE("the gateway's own listener serves HTTPS", "[integration][tls]") {
   CHECK(out.find("\"chat.completion\"") != std::string::npos);
   // Plain HTTP on the TLS port does not get an answer.
   CHECK(post_json(gw.port(), "/v1/chat/completions", kChat, {}, std::chrono::seconds(2)).status == 0);
+}
+
+TEST_CASE("a TLS client that sends close_notify cancels its upstream stream", "[integration][tls][stream]") {
+  // The client says goodbye at the TLS layer (close_notify) and keeps the TCP
+  // connection open: only a read through TLS sees it. Peeking at the raw
+  // socket took the alert for the bytes of a next request.
+  TestPki pki;
+  hgw::sim::SimOptions slow;
+  slow.token_delay_ms = 100;
+  slow.tokens = 100;
+  auto upstream = start_sim("slow", slow);
+  const std::string yaml =
+      "server:\n  listen: 127.0.0.1:18080\n  access_log: { path: off }\n"
+      "  tls: { cert_file: " +
+      pki.path("server.crt") + ", key_file: " + pki.path("server.key") +
+      " }\n"
+      "admin:\n  listen: 127.0.0.1:19090\n"
+      "state: { store: memory }\n"
+      "backends:\n" +
+      backend_yaml("slow", upstream->port(), "local") +
+      "routes:\n"
+      "  - name: chat\n"
+      "    models: [auto]\n"
+      "    targets: [slow]\n";
+  TestGateway gw(yaml);
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(gw.port());
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  REQUIRE(SSL_connect(ssl) == 1);
+  const std::string body = R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"Hello"}]})";
+  const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  REQUIRE(SSL_write(ssl, request.data(), static_cast<int>(request.size())) > 0);
+  char buf[4096];
+  std::string got;
+  while (got.find("data:") == std::string::npos) {
+    const int n = SSL_read(ssl, buf, sizeof buf);
+    REQUIRE(n > 0);
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  SSL_shutdown(ssl);  // close_notify; the TCP connection stays open
+  CHECK(eventually([&] { return upstream->cancelled_streams() == 1; }, 3s));
+  CHECK(eventually([&] { return gw.metric("hybridgw_attempts_total", {"outcome=\"cancelled\""}) == 1; }, 3s));
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ::close(fd);
+  // The gateway serves TLS normally afterwards.
+  const std::string out =
+      run("curl -s --max-time 5 --cacert " + pki.path("ca.crt") + " https://localhost:" + std::to_string(gw.port()) +
+          "/v1/chat/completions -d '" + kChat + "'");
+  CHECK(out.find("\"chat.completion\"") != std::string::npos);
 }

@@ -96,3 +96,22 @@ TEST_CASE("glob_match", "[compliance][validators]") {
   CHECK(glob_match("a*b*c", "aXXbYYc"));
   CHECK_FALSE(glob_match("a*b*c", "aXXbYY"));
 }
+
+TEST_CASE("resident IDs: the birth year is checked against the year of the check, not of the start",
+          "[compliance][validators]") {
+  // A baby born on New Year's Day of next year has a valid ID then — also in a
+  // gateway started this year. The year is a parameter; the default reads the
+  // clock at each call (it was read once per process).
+  auto with_check = [](std::string id17) {
+    static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    int sum = 0;
+    for (int i = 0; i < 17; ++i) sum += (id17[i] - '0') * w[i];
+    return id17 + "10X98765432"[sum % 11];
+  };
+  const int year = current_year();
+  const std::string next_year_baby = with_check("110101" + std::to_string(year + 1) + "0101001");
+  CHECK_FALSE(cn_resident_id_valid(next_year_baby, year));
+  CHECK(cn_resident_id_valid(next_year_baby, year + 1));
+  CHECK_FALSE(cn_resident_id_valid(next_year_baby));  // today
+  CHECK(cn_resident_id_valid(with_check("110101" + std::to_string(year) + "0101001")));
+}

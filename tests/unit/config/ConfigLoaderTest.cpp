@@ -1,5 +1,6 @@
 // Each kind of configuration error, reported with its file, line, column and path.
 #include "tests/unit/config/ConfigTestHelpers.hpp"
+#include "policies/failover/Outcome.hpp"
 
 using namespace hgw::config;
 using hgw::config::test::kValidBase;
@@ -364,4 +365,17 @@ TEST_CASE("api_key_env holds a variable name, never the key", "[config]") {
   auto r = load_config_string(std::string(kValidBase) + "admin: {api_key_env: \"sk-live-123\"}\n");
   REQUIRE_ERROR(r, 14, 22, "$.admin.api_key_env", "must be the name of an environment variable");
   CHECK(test::all_errors(r).find("sk-live-123") == std::string::npos);
+}
+
+TEST_CASE("failover.on accepts every category the failover policy knows, queue_full included", "[config]") {
+  auto r = load_config_string(std::string(kValidBase) + R"(    failover: { on: [connect, tls, timeout, http_429, http_5xx, reset, malformed, context_length, content_policy, circuit_open, queue_full] }
+)");
+  INFO(test::all_errors(r));
+  CHECK(r.ok());
+  // Every category the policy accepts is a name the loader accepts.
+  for (auto category : hgw::failover::failover_categories()) {
+    auto c = load_config_string(std::string(kValidBase) + "    failover: { on: [" + std::string(category) + "] }\n");
+    INFO(category);
+    CHECK(c.ok());
+  }
 }

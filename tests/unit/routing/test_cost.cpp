@@ -264,3 +264,16 @@ TEST_CASE("cost report: per route and backend, other targets, break-even", "[cos
   CHECK(table.find("local-qwen") != std::string::npos);
   CHECK(table.find("break-even local-qwen vs openai-gpt4o") != std::string::npos);
 }
+
+TEST_CASE("rate limiter: a token estimate near 2^64 is refused, not wrapped", "[cost][ratelimit]") {
+  cost::RateLimiter limiter;
+  config::TenantConfig t;
+  t.name = "huge";
+  t.rate_limit.tokens_per_minute = 6000;
+  const auto now = steady_clock::now();
+  const auto v = limiter.admit(t, cost::saturating_add(100, UINT64_MAX - 50), now);
+  CHECK_FALSE(v.allowed);
+  CHECK(v.limit == cost::RateLimiter::Limit::tokens_per_minute);
+  CHECK(cost::saturating_add(UINT64_MAX - 1, 5) == UINT64_MAX);
+  CHECK(cost::saturating_add(2, 3) == 5);
+}

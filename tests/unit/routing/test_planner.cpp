@@ -347,3 +347,13 @@ TEST_CASE("max_estimated_cost_usd over the matched rule's targets", "[routing][b
   CHECK(routing::max_estimated_cost_usd(cfg, cfg.routes[0], nullptr, test::request(1000, 0)) ==
         Approx(0.0025 + 256 * 10e-6).epsilon(1e-12));
 }
+
+TEST_CASE("a max_tokens near 2^64 does not wrap the context-window check", "[routing][context]") {
+  // prompt + max_tokens used to wrap around to a small number that fit every window.
+  Planned p;
+  p.cfg.routes[0].targets = {{"local-qwen", 1}};
+  auto d = p.run(test::request(100, UINT64_MAX - 50));
+  CHECK_FALSE(d.ok());
+  CHECK(d.status == 400);
+  CHECK(d.error_code == "context_length_exceeded");
+}
