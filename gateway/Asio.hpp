@@ -1,5 +1,9 @@
 // The Asio/Beast vocabulary used across the data plane. Every I/O call uses
 // `use_nothrow` so errors come back as values: no exceptions on the data path.
+//
+// GCC 12 miscompiles some coroutine expressions (seen here as SIGILL and
+// double frees): keep co_await out of ?:, && and ||, and build strings and
+// lambdas that an awaited call takes in statements of their own before it.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>

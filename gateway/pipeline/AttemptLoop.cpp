@@ -76,7 +76,12 @@ awaitable<void> run_attempts(Services& services, upstream::PoolSet& pools, Call&
       ++attempts_here;
       ++call.attempts;
       call.backend = b;
-      auto acquired = co_await BackendLease::acquire(call, b, deadline);
+      // Two statements, not a conditional around the co_await: GCC 12 miscompiles that.
+      BackendLease::Acquired acquired;
+      if (BackendLease::may_wait(call, b))
+        acquired = co_await BackendLease::acquire_waiting(call, b, deadline);
+      else
+        acquired = BackendLease::acquire_now(call, b);
       if (!acquired.lease) {
         r.outcome = acquired.refused;
         r.detail = std::move(acquired.detail);

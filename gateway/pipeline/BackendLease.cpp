@@ -36,28 +36,51 @@ awaitable<bool> wait_for_slot(BackendState& state, const config::BackendConfig& 
 
 }  // namespace
 
-awaitable<BackendLease::Acquired> BackendLease::acquire(Call& call, int b, Clock::time_point deadline) {
+namespace {
+
+// The breaker's verdict first: an open circuit is not even queued for.
+bool refused_by_breaker(Call& call, int b, BackendLease::Acquired& a, bool& probe) {
   auto& state = call.snap->backend(b);
-  const auto& backend = call.config().backends[b];
   const auto now = Clock::now();
-  Acquired a;
   if (!state.breaker.allow(now)) {
     a.refused = failover::Outcome::circuit_open;
-    a.detail = "circuit breaker of backend " + backend.name + " is open";
-    co_return a;
+    a.detail = "circuit breaker of backend " + call.config().backends[b].name + " is open";
+    return true;
   }
-  const bool probe = state.breaker.state(now) == failover::CircuitBreaker::State::half_open;
-  // Without a queue there is nothing to wait for: no coroutine for it.
-  const bool entered = backend.max_queue == 0
-                           ? state.gate.try_enter({}).result == failover::ConcurrencyGate::Result::entered
-                           : co_await wait_for_slot(state, backend, deadline);
-  if (!entered) {
-    if (probe) state.breaker.on_probe_abandoned(Clock::now());
-    a.refused = failover::Outcome::queue_full;
-    a.detail = "backend " + backend.name + " is at max_concurrency and its queue is full";
-    co_return a;
-  }
-  a.lease.emplace(BackendLease(call.snap, b, probe));
+  probe = state.breaker.state(now) == failover::CircuitBreaker::State::half_open;
+  return false;
+}
+
+void refuse_full(Call& call, int b, bool probe, BackendLease::Acquired& a) {
+  if (probe) call.snap->backend(b).breaker.on_probe_abandoned(Clock::now());
+  a.refused = failover::Outcome::queue_full;
+  a.detail = "backend " + call.config().backends[b].name + " is at max_concurrency and its queue is full";
+}
+
+}  // namespace
+
+bool BackendLease::may_wait(const Call& call, int b) { return call.config().backends[b].max_queue > 0; }
+
+BackendLease::Acquired BackendLease::acquire_now(Call& call, int b) {
+  Acquired a;
+  bool probe = false;
+  if (refused_by_breaker(call, b, a, probe)) return a;
+  if (call.snap->backend(b).gate.try_enter({}).result != failover::ConcurrencyGate::Result::entered)
+    refuse_full(call, b, probe, a);
+  else
+    a.lease.emplace(BackendLease(call.snap, b, probe));
+  return a;
+}
+
+awaitable<BackendLease::Acquired> BackendLease::acquire_waiting(Call& call, int b, Clock::time_point deadline) {
+  Acquired a;
+  bool probe = false;
+  if (refused_by_breaker(call, b, a, probe)) co_return a;
+  const bool entered = co_await wait_for_slot(call.snap->backend(b), call.config().backends[b], deadline);
+  if (!entered)
+    refuse_full(call, b, probe, a);
+  else
+    a.lease.emplace(BackendLease(call.snap, b, probe));
   co_return a;
 }
 
@@ -69,6 +92,18 @@ BackendLease::BackendLease(const std::shared_ptr<Snapshot>& snap, int backend, b
 BackendLease::BackendLease(BackendLease&& other) noexcept
     : snap_(std::move(other.snap_)), backend_(other.backend_), probe_(other.probe_), recorded_(other.recorded_) {
   other.backend_ = -1;
+}
+
+BackendLease& BackendLease::operator=(BackendLease&& other) noexcept {
+  if (this != &other) {
+    release();
+    snap_ = std::move(other.snap_);
+    backend_ = other.backend_;
+    probe_ = other.probe_;
+    recorded_ = other.recorded_;
+    other.backend_ = -1;
+  }
+  return *this;
 }
 
 BackendLease::~BackendLease() { release(); }

@@ -15,12 +15,16 @@ namespace hgw::pipeline {
 class BackendLease {
  public:
   // A lease, or the outcome that refused one (circuit_open, queue_full) with
-  // the reason in `detail`.
+  // the reason in `detail`. A backend with a queue (max_queue > 0) may make
+  // the attempt wait for a slot, up to queue_timeout_ms and the deadline;
+  // without one there is nothing to wait for, and no coroutine runs.
   struct Acquired;
-  static awaitable<Acquired> acquire(Call& call, int backend, Clock::time_point deadline);
+  static bool may_wait(const Call& call, int backend);
+  static Acquired acquire_now(Call& call, int backend);
+  static awaitable<Acquired> acquire_waiting(Call& call, int backend, Clock::time_point deadline);
 
   BackendLease(BackendLease&& other) noexcept;
-  BackendLease& operator=(BackendLease&&) = delete;
+  BackendLease& operator=(BackendLease&& other) noexcept;
   ~BackendLease();
 
   // The attempt's outcome and how long it took: once (later calls are ignored).

@@ -54,9 +54,12 @@ class Relay {
       if (!committed_ && (state != State::ok || pipeline_.events() > 0)) {
         if (!co_await commit()) co_return cancelled();
       }
-      if (!out_.empty() && !co_await call_.channel.send_chunk(out_)) {
-        cancelled_after_bytes();
-        break;
+      if (!out_.empty()) {
+        const bool sent = co_await call_.channel.send_chunk(out_);
+        if (!sent) {
+          cancelled_after_bytes();
+          break;
+        }
       }
       if (committed_) call_.services.fault_point("stream");
       if (state != State::ok) {
@@ -72,7 +75,8 @@ class Relay {
                                                     : pipeline_.error_message());
           break;
         }
-        const bool sent = out_.empty() || co_await call_.channel.send_chunk(out_);
+        bool sent = true;
+        if (!out_.empty()) sent = co_await call_.channel.send_chunk(out_);
         if (sent) co_await call_.channel.finish_stream();
         r_.outcome = Outcome::success;
         r_.bytes_sent = true;

@@ -192,6 +192,8 @@ TEST_CASE("a reload keeps what was learnt about unchanged backends, and repeats 
   for (int i = 0; i < 2; ++i) CHECK(post_json(gw.port(), "/v1/chat/completions", kChat).header("x-hybridgw-backend") == "steady");
   REQUIRE(gw.services().snapshot()->backend(0).breaker.state(Clock::now()) == failover::CircuitBreaker::State::open);
   flaky->clear_fault();
+  // What the gateway knows of steady's health (the object its checks update).
+  const failover::HealthState* steady_health = &gw.services().snapshot()->backend(1).health;
 
   // A new backend with TLS verification off: the reload warns, as start-up does.
   write_config("  - name: insecure\n    url: https://127.0.0.1:1/v1\n    model: m\n    locality: remote\n"
@@ -205,6 +207,8 @@ TEST_CASE("a reload keeps what was learnt about unchanged backends, and repeats 
   const auto before = received_posts(*flaky).size();
   CHECK(post_json(gw.port(), "/v1/chat/completions", kChat).header("x-hybridgw-backend") == "steady");
   CHECK(received_posts(*flaky).size() == before);
+  // steady's health state is the same one, still updated by its checks.
+  CHECK(&gw.services().snapshot()->backend(1).health == steady_health);
   gw.stop();
   gw.wait();
   ::unlink(path);
