@@ -31,6 +31,15 @@ std::optional<std::string> between(std::string_view text, std::string_view tag) 
   return std::string(text.substr(start + open.size(), end - start - open.size()));
 }
 
+// The prompt frames each answer with newlines: they are not part of it.
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
 std::uint64_t fnv1a(std::string_view s) {
   std::uint64_t h = 1469598103934665603ull;
   for (unsigned char c : s) {
@@ -72,7 +81,7 @@ bool is_judge_model(std::string_view model) { return model == "judge" || model =
 
 int judge_score(std::string_view answer) {
   if (auto marked = score_marker(answer)) return *marked;
-  return 1 + static_cast<int>(fnv1a(answer) % 10);
+  return 1 + static_cast<int>(fnv1a(trim(answer)) % 10);
 }
 
 std::string judge_reply(std::string_view model, const json::object& body) {

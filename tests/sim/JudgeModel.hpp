@@ -7,7 +7,8 @@
 // (a score) or <answer_a>…</answer_a> and <answer_b>…</answer_b> (a pairwise
 // comparison). Markers inside a judged answer steer the verdict:
 //   score=N                 (N = 1..10) that answer scores N; without it, a
-//                           stable hash: 1 + FNV-1a(answer) mod 10
+//                           stable hash: 1 + FNV-1a(answer) mod 10 (white
+//                           space around the answer ignored)
 //   judge=malformed         the reply is not JSON, on every attempt
 //   judge=malformed-once    not JSON on the first attempt (one user turn),
 //                           valid JSON on a retry (more than one user turn)

@@ -34,6 +34,7 @@ TEST_CASE("judge: a score marker decides the score, else a stable hash in 1..10"
   CHECK(hashed >= 1);
   CHECK(hashed <= 10);
   CHECK(judge_score("tok0 tok1 tok2 ") == hashed);
+  CHECK(judge_score("\ntok0 tok1 tok2\n") == hashed);  // the prompt's framing is not the answer
   bool differs = false;  // the hash spreads answers over the scale
   for (int i = 0; i < 20; ++i) differs = differs || judge_score("answer " + std::to_string(i)) != hashed;
   CHECK(differs);
