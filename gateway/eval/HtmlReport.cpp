@@ -25,6 +25,8 @@ std::string usd(double x) {
   return "$" + fmt(x, x != 0 && std::fabs(x) < 0.01 ? 6 : 2);
 }
 
+std::string ms(double x) { return fmt(x, std::isfinite(x) && x < 10 ? 1 : 0); }
+
 std::string pct(double x) { return std::isfinite(x) ? fmt(x * 100, 0) + "%" : "—"; }
 
 std::string score_text(const MeanCi& m) {
@@ -53,8 +55,8 @@ std::string candidate_table(const ScopeSummary& s) {
     h += "<tr><td><span class=\"swatch\" style=\"background:" + std::string(color(i++)) + "\"></span>" +
          html_escape(c.candidate) + "</td><td>" + score_text(c.score) + "</td><td>" + pct(c.pairwise.rate()) +
          "</td><td>" + std::to_string(c.pairwise.wins) + "–" + std::to_string(c.pairwise.ties) + "–" +
-         std::to_string(c.pairwise.losses) + "</td><td>" + fmt(c.latency_p50_ms, 0) + " / " +
-         fmt(c.latency_p99_ms, 0) + " ms</td><td>" + fmt(c.tokens_in_mean, 0) + " / " + fmt(c.tokens_out_mean, 0) +
+         std::to_string(c.pairwise.losses) + "</td><td>" + ms(c.latency_p50_ms) + " / " +
+         ms(c.latency_p99_ms) + " ms</td><td>" + fmt(c.tokens_in_mean, 0) + " / " + fmt(c.tokens_out_mean, 0) +
          "</td><td>" + usd(c.cost_per_case_usd) + "</td><td>" + usd(c.cost_per_1000_usd) + "</td><td>" +
          std::to_string(c.ok) + "/" + std::to_string(c.units) + "</td><td>" + std::to_string(c.failed) +
          "</td><td>" + std::to_string(c.skipped) + "</td><td>" + std::to_string(c.unscored + c.judge_skipped) +
@@ -81,8 +83,8 @@ std::string score_cost_chart(const ScopeSummary& s) {
     g += "<text class=\"tick\" x=\"" + fmt(left - 8, 1) + "\" y=\"" + fmt(y(sc) + 4, 1) +
          "\" text-anchor=\"end\">" + std::to_string(sc) + "</text>";
   }
-  for (int k = 0; k <= 4; ++k) {
-    const double v = xmax * k / 4;
+  for (int k = 0; k <= 5; ++k) {  // fifths of 1, 2 or 5 × 10^n are round numbers
+    const double v = xmax * k / 5;
     g += "<text class=\"tick\" x=\"" + fmt(x(v), 1) + "\" y=\"" + fmt(top + ph + 18, 1) +
          "\" text-anchor=\"middle\">" + html_escape(usd(v)) + "</text>";
   }
@@ -123,18 +125,20 @@ std::string score_cost_chart(const ScopeSummary& s) {
 std::string distribution_chart(const ScopeSummary& s) {
   const double W = 640, H = 300, left = 48, right = 16, top = 16, bottom = 60;
   const double pw = W - left - right, ph = H - top - bottom;
-  std::size_t max_count = 1;
+  std::size_t most = 1;
   for (const auto& c : s.candidates)
-    for (auto n : c.histogram) max_count = std::max(max_count, n);
+    for (auto n : c.histogram) most = std::max(most, n);
+  // Counts are whole numbers: four whole steps up to at least the largest.
+  const std::size_t step = (most + 3) / 4, max_count = step * 4;
   const double group = pw / 10, n = static_cast<double>(std::max<std::size_t>(1, s.candidates.size()));
   const double bar = (group - 6) / n;
   std::string g = "<svg class=\"chart\" id=\"score-distribution\" viewBox=\"0 0 640 300\" width=\"640\" "
                   "height=\"300\" role=\"img\" aria-label=\"score distribution per candidate\">";
-  for (int k = 0; k <= 4; ++k) {
-    const double v = static_cast<double>(max_count) * k / 4, yy = top + ph - v / static_cast<double>(max_count) * ph;
+  for (std::size_t k = 0; k <= 4; ++k) {
+    const double v = static_cast<double>(step * k), yy = top + ph - v / static_cast<double>(max_count) * ph;
     g += "<line class=\"grid\" x1=\"" + fmt(left, 1) + "\" x2=\"" + fmt(left + pw, 1) + "\" y1=\"" + fmt(yy, 1) +
          "\" y2=\"" + fmt(yy, 1) + "\"/><text class=\"tick\" x=\"" + fmt(left - 6, 1) + "\" y=\"" + fmt(yy + 4, 1) +
-         "\" text-anchor=\"end\">" + fmt(v, v == std::floor(v) ? 0 : 1) + "</text>";
+         "\" text-anchor=\"end\">" + fmt(v, 0) + "</text>";
   }
   for (int sc = 1; sc <= 10; ++sc) {
     const double gx = left + (sc - 1) * group + 3;

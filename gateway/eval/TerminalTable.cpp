@@ -15,6 +15,9 @@ std::string fmt(double x, int decimals) {
   return buf;
 }
 
+// Loopback latencies are often below a millisecond: one decimal there.
+std::string ms(double x) { return fmt(x, std::isfinite(x) && x < 10 ? 1 : 0); }
+
 std::string usd(double x) { return std::isfinite(x) ? "$" + fmt(x, x != 0 && std::fabs(x) < 0.01 ? 6 : 4) : "-"; }
 
 std::string score(const MeanCi& m) {
@@ -30,7 +33,7 @@ void block(std::string& out, const std::string& title, const ScopeSummary& s) {
   for (const auto& c : s.candidates)
     rows.push_back({c.candidate, score(c.score),
                     std::isfinite(c.pairwise.rate()) ? fmt(c.pairwise.rate() * 100, 0) + "%" : "-",
-                    fmt(c.latency_p50_ms, 0), fmt(c.latency_p99_ms, 0),
+                    ms(c.latency_p50_ms), ms(c.latency_p99_ms),
                     fmt(c.tokens_in_mean, 0) + "/" + fmt(c.tokens_out_mean, 0), usd(c.cost_per_case_usd),
                     usd(c.cost_per_1000_usd), std::to_string(c.ok) + "/" + std::to_string(c.units),
                     std::to_string(c.failed), std::to_string(c.skipped),
