@@ -12,7 +12,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-"$BIN/hybridgw-sim" --listen 127.0.0.1:18001 --name local-sim --token-delay-ms 30 >/dev/null &
+# local-sim answers in 14 tokens, remote-sim in 16: `hybridgw eval` on the demo
+# (README "Is the local model good enough?") then has two different answers to judge.
+"$BIN/hybridgw-sim" --listen 127.0.0.1:18001 --name local-sim --token-delay-ms 30 --tokens 14 >/dev/null &
 pids+=($!)
 "$BIN/hybridgw-sim" --listen 127.0.0.1:18002 --name remote-sim --token-delay-ms 10 >/dev/null &
 pids+=($!)

@@ -4,10 +4,14 @@
 #include "gateway/cli/HttpGet.hpp"
 #include "gateway/config/ConfigLoader.hpp"
 #include "gateway/config/Environment.hpp"
+#include "gateway/eval/EvalCommand.hpp"
 #include "gateway/pipeline/Explain.hpp"
 #include "policies/auth/ApiKey.hpp"
 #include "policies/cost/CostReport.hpp"
 
+#include <unistd.h>
+
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -32,6 +36,12 @@ usage:
   hybridgw hash-key                     read an API key on stdin, print its "sha256:<hex>" line for tenants[].keys
   hybridgw cost-report --admin-url URL [--admin-key-env VAR] [--json]
                                         the break-even report of a running gateway
+  hybridgw eval --config FILE --cases CASES.jsonl --candidates NAME,NAME,... --judge BACKEND
+                [--rubric FILE] [--repeat K] [--out DIR] [--concurrency N] [--tenant NAME] [--progress]
+                                        is the local model good enough? every case to every candidate
+                                        (route or backend) through the live policies, scored by the judge
+                                        (1-10 and pairwise, both orders); resumable; writes DIR (default
+                                        eval-out): results.jsonl, summary.json, summary.csv, report.html
   hybridgw --version | --help
 )";
 
@@ -45,6 +55,7 @@ struct Args {
   std::vector<std::pair<std::string, std::string>> headers;
   std::vector<std::string> positional;
   bool json = false;
+  eval::EvalOptions eval;
   std::string error;
 };
 
@@ -66,6 +77,20 @@ Args parse(int argc, char** argv) {
     else if (arg == "--admin-url") value(a.admin_url);
     else if (arg == "--admin-key-env") value(a.admin_key_env);
     else if (arg == "--json") a.json = true;
+    else if (arg == "--cases") value(a.eval.cases_path);
+    else if (arg == "--candidates") value(a.eval.candidates);
+    else if (arg == "--judge") value(a.eval.judge);
+    else if (arg == "--rubric") value(a.eval.rubric_path);
+    else if (arg == "--out") value(a.eval.out_dir);
+    else if (arg == "--repeat" || arg == "--concurrency") {
+      std::string text;
+      value(text);
+      int n = 0;
+      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (a.error.empty() && (ec != std::errc() || p != text.data() + text.size()))
+        a.error = arg + " takes a whole number, got '" + text + "'";
+      (arg == "--repeat" ? a.eval.repeat : a.eval.concurrency) = n;
+    } else if (arg == "--progress") a.eval.progress = true;
     else if (arg == "--header" || arg == "-H") {
       std::string h;
       value(h);
@@ -155,6 +180,14 @@ int explain(const Args& a) {
   return r.status == 200 ? 0 : 1;
 }
 
+int eval_command(Args& a) {
+  a.eval.config_path = a.config;
+  a.eval.tenant = a.tenant;
+  // The bar redraws a line in place: only for a person watching a terminal.
+  a.eval.progress = a.eval.progress || ::isatty(STDERR_FILENO) == 1;
+  return eval::run_eval(a.eval, std::cout, std::cerr);
+}
+
 int hash_key() {
   std::string key;
   std::getline(std::cin, key);
@@ -214,13 +247,14 @@ int run(int argc, char** argv) {
     }
     if (a.command == "hash-key") return hash_key();
     if (a.command == "cost-report") return cost_report(a);
-    if (a.command == "serve" || a.command == "check" || a.command == "explain") {
+    if (a.command == "serve" || a.command == "check" || a.command == "explain" || a.command == "eval") {
       if (a.config.empty()) {
         std::cerr << "hybridgw " << a.command << ": --config FILE is required\n";
         return 2;
       }
       if (a.command == "serve") return serve(a);
       if (a.command == "check") return check(a);
+      if (a.command == "eval") return eval_command(a);
       return explain(a);
     }
     std::cerr << "hybridgw: unknown command '" << a.command << "' (see --help)\n";

@@ -102,7 +102,7 @@ TEST_CASE("cli: --version and --help", "[cli]") {
 
   auto h = hybridgw("--help");
   CHECK(h.code == 0);
-  for (const char* word : {"serve", "check", "explain", "hash-key", "cost-report", "--config", "--json"})
+  for (const char* word : {"serve", "check", "explain", "hash-key", "cost-report", "eval", "--candidates", "--config", "--json"})
     CHECK(h.out.find(word) != std::string::npos);
 
   auto unknown = hybridgw("frobnicate");

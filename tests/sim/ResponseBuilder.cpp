@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "tests/sim/FaultSpec.hpp"
+#include "tests/sim/JudgeModel.hpp"
 #include "tests/sim/ResponsesApi.hpp"
 #include "tests/sim/SimState.hpp"
 #include "tests/sim/SimToolCall.hpp"
@@ -198,7 +199,9 @@ Generation generate(const Request& r, bool echo, const Timing& t) {
   Generation g;
   g.prompt_tokens = estimate_tokens(r.prompt_chars);
   g.cached_tokens = t.cached_tokens;
-  if (echo) {
+  if (is_judge_model(r.model)) {
+    g.pieces = split_utf8(judge_reply(r.model, r.body), 4);  // ~4 bytes a token, as estimate_tokens
+  } else if (echo) {
     g.pieces = split_utf8(r.last_user_text, 3);
   } else {
     std::int64_t n = std::max(0, t.tokens);
