@@ -1,7 +1,7 @@
 #include "gateway/eval/CaseReader.hpp"
 
 #include "gateway/config/DidYouMean.hpp"
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 
 #include <fstream>
 #include <map>
@@ -16,7 +16,7 @@ const std::vector<std::string> kRoles = {"system", "developer", "user", "assista
 // What is sent and judged, tenant included (it changes the policy applied).
 void set_fingerprint(EvalCase& c) {
   json::object o{{"messages", c.messages}, {"params", c.params}, {"reference", c.reference}, {"tenant", c.tenant}};
-  c.fingerprint = cost::sha256_digest_line(json::serialize(o)).substr(7);
+  c.fingerprint = auth::sha256_digest_line(json::serialize(o)).substr(7);
 }
 
 std::string describe(const json::value& v) {

@@ -11,7 +11,7 @@
 #include "gateway/eval/SummaryCsv.hpp"
 #include "gateway/eval/SummaryJson.hpp"
 #include "gateway/eval/TerminalTable.hpp"
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -115,7 +115,7 @@ int run_eval(const EvalOptions& o, std::ostream& out, std::ostream& err) {
   }
   const fs::path dir(o.out_dir);
   ResultsStore store;
-  const RunHeader header{setup.judge, cost::sha256_digest_line(rubric).substr(7)};
+  const RunHeader header{setup.judge, auth::sha256_digest_line(rubric).substr(7)};
   if (auto error = store.open((dir / "results.jsonl").string(), header); !error.empty()) {
     err << "hybridgw eval: " << error << "\n";
     return 1;

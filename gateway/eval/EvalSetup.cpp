@@ -1,7 +1,7 @@
 #include "gateway/eval/EvalSetup.hpp"
 
 #include "gateway/config/DidYouMean.hpp"
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -152,7 +152,7 @@ SetupResult make_eval_setup(const config::Config& user, const std::vector<std::s
   for (std::size_t i = 0; i < cfg->tenants.size(); ++i) {
     auto& t = cfg->tenants[i];
     const std::string key = "hgw-eval-" + key_seed + "-" + std::to_string(i);
-    t.keys = {cost::sha256_digest_line(key)};
+    t.keys = {auth::sha256_digest_line(key)};
     t.budget = config::BudgetConfig{};
     t.rate_limit = config::RateLimitConfig{};
     // A tenant limited to some routes may still use eval's own routes; its

@@ -4,7 +4,7 @@
 
 #include "gateway/config/ConfigLoader.hpp"
 #include "gateway/eval/EvalSetup.hpp"
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 
 using namespace hgw;
 using namespace hgw::eval;
@@ -84,8 +84,8 @@ TEST_CASE("eval setup: candidates, judge route, tenants and production settings"
   CHECK_FALSE(t.budget.daily_usd);
   CHECK_FALSE(t.rate_limit.requests_per_minute);
   REQUIRE(s.tenant_keys.count("finance"));
-  CHECK(cost::key_matches(s.tenant_keys.at("finance"), t.keys));
-  CHECK_FALSE(cost::key_matches(s.tenant_keys.at("finance"), user->tenants[0].keys));
+  CHECK(auth::key_matches(s.tenant_keys.at("finance"), t.keys));
+  CHECK_FALSE(auth::key_matches(s.tenant_keys.at("finance"), user->tenants[0].keys));
 
   CHECK(c.server.host == "127.0.0.1");
   CHECK(c.server.port == 0);
