@@ -97,9 +97,16 @@ void Gateway::start() {
   if (options_.handle_signals) {
     auto signals = std::make_shared<net::signal_set>(admin_ioc_, SIGINT, SIGTERM);
     signals->add(SIGHUP);
+    signals->add(SIGUSR1);
     auto on_signal = std::make_shared<std::function<void(error_code, int)>>();
     *on_signal = [this, signals, on_signal](error_code ec, int sig) {
       if (ec) return;
+      if (sig == SIGUSR1) {  // log rotation: the access log starts a new file at its path
+        const std::string error = services_->access_log().reopen();
+        std::cerr << (error.empty() ? "hybridgw: access log reopened\n" : "hybridgw: " + error + "\n");
+        signals->async_wait(*on_signal);
+        return;
+      }
       if (sig == SIGHUP) {
         const auto result = reload();
         std::cerr << (result.errors.empty() ? "hybridgw: configuration reloaded\n"
@@ -142,6 +149,9 @@ admin::ReloadResult Gateway::reload() {
   }
   counter.Add({{"result", "success"}}).Increment();
   upstream::start_health_checks(admin_ioc_.get_executor(), *services_);
+  // A reload is the other moment to rotate the access log (after the lines so far are written).
+  if (const std::string error = services_->access_log().reopen(); !error.empty())
+    std::cerr << "hybridgw: " << error << "\n";
   return out;
 }
 
@@ -186,6 +196,7 @@ void Gateway::wait() {
     if (w->thread.joinable()) w->thread.join();
   if (admin_thread_.joinable()) admin_thread_.join();
   services_->accounting().flush();
+  services_->access_log().flush();
 }
 
 }  // namespace hgw::app

@@ -33,6 +33,8 @@ struct ServerTls {
 
 struct AccessLogConfig {
   std::string path = "-";  // "-" = stdout; "" or "off" disables
+  std::uint32_t buffer_bytes = 64 * 1024;  // per io thread; a full buffer is written at once
+  std::uint32_t flush_ms = 1'000;          // buffered lines are written at least this often
 };
 
 struct ServerConfig {
@@ -213,6 +215,9 @@ struct StateConfig {
   std::string redis_url = "redis://127.0.0.1:6379";
   std::string redis_password_env;  // environment variable holding the Redis password (AUTH)
   std::string key_prefix = "hybridgw:";
+  // Usage and spend are written to the store in batches this often (a crash
+  // loses at most this much accounting).
+  std::uint32_t flush_ms = 1'000;
 };
 
 // ---- compliance ----------------------------------------------------------

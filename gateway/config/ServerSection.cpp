@@ -71,6 +71,8 @@ void parse_server(Diagnostics& diag, const Value& v, ServerConfig& s) {
   if (auto a = m->get("access_log")) {
     if (auto al = MapReader::open(diag, *a)) {
       al->read("path", s.access_log.path);
+      al->read("buffer_bytes", s.access_log.buffer_bytes, 1);
+      al->read("flush_ms", s.access_log.flush_ms, 1);
       al->finish();
     }
   }
@@ -107,6 +109,7 @@ void parse_state(Diagnostics& diag, const Value& v, StateConfig& s) {
     }
   }
   m->read_env_name("redis_password_env", s.redis_password_env);
+  m->read("flush_ms", s.flush_ms, 10);
   m->read("key_prefix", s.key_prefix);
   if (s.store == "sqlite" && s.path.empty())
     diag.error(m->where(), m->path(), "store 'sqlite' needs a non-empty path");

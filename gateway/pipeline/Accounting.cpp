@@ -2,15 +2,8 @@
 
 namespace hgw::pipeline {
 
-// Beyond this many unwritten records the oldest are dropped rather than
-// letting memory grow without bound while the store is unavailable.
-constexpr std::size_t kMaxPending = 100'000;
-// Records are written in batches: at least every kWriteInterval, sooner when
-// kWakeBatch are waiting.
-constexpr auto kWriteInterval = std::chrono::milliseconds(200);
-constexpr std::size_t kWakeBatch = 256;
-
-Accounting::Accounting(std::unique_ptr<state::StateStore> store) : store_(std::move(store)) {
+Accounting::Accounting(std::unique_ptr<state::StateStore> store, std::chrono::milliseconds flush_interval)
+    : store_(std::move(store)), flush_interval_(flush_interval) {
   writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -23,69 +16,86 @@ Accounting::~Accounting() {
   writer_.join();
 }
 
-double Accounting::spent(const std::string& tenant, const std::string& window_key) {
-  std::unique_lock lock(mutex_);
-  auto key = std::make_pair(tenant, window_key);
-  if (auto it = spend_.find(key); it != spend_.end()) return it->second;
-  lock.unlock();
-  // First look at this window: the store knows what earlier runs (or other
-  // replicas, with Redis) spent.
-  const double stored = store_ ? store_->spend(tenant, window_key) : 0.0;
-  lock.lock();
-  auto [it, inserted] = spend_.emplace(key, stored);
-  return it->second;
+void Accounting::preload(const std::vector<std::string>& tenants, const std::vector<std::string>& window_keys) {
+  for (const auto& tenant : tenants) {
+    for (const auto& window : window_keys) {
+      {
+        std::lock_guard lock(mutex_);
+        if (spend_.count({tenant, window})) continue;
+      }
+      const double stored = store_ ? store_->spend(tenant, window) : 0.0;
+      std::lock_guard lock(mutex_);
+      // What this process spent meanwhile (not yet in the store) counts too.
+      auto [it, inserted] = spend_.emplace(std::make_pair(tenant, window), stored);
+      if (!inserted) continue;
+      for (const auto& [key, usd] : spend_pending_)
+        if (std::get<0>(key) == tenant && (std::get<1>(key) == window || std::get<2>(key) == window)) it->second += usd;
+    }
+  }
 }
 
-void Accounting::record(const state::UsageRecord& usage, const std::string& day_key,
-                        const std::string& month_key) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!usage.tenant.empty() && usage.cost_usd > 0) {
-      for (const auto* window : {&day_key, &month_key}) {
-        auto it = spend_.find({usage.tenant, *window});
-        if (it != spend_.end()) it->second += usage.cost_usd;
-        // A window not cached yet is read from the store when first needed,
-        // which by then includes this record.
-      }
-    }
-    if (queue_.size() >= kMaxPending) queue_.pop_front();
-    queue_.push_back({usage, day_key, month_key});
-    // The writer wakes on its own every kWriteInterval; waking it per request
-    // would cost a futex call on the hot path.
-    if (queue_.size() < kWakeBatch) return;
+double Accounting::spent(const std::string& tenant, const std::string& window_key) {
+  std::lock_guard lock(mutex_);
+  auto it = spend_.find({tenant, window_key});
+  return it == spend_.end() ? 0.0 : it->second;
+}
+
+void Accounting::record(const state::UsageRecord& usage, const std::string& day_key, const std::string& month_key) {
+  std::lock_guard lock(mutex_);
+  ++recorded_;
+  auto [it, first] =
+      usage_pending_.try_emplace({usage.route, usage.backend, usage.tenant, state::hour_bucket(usage.at)}, usage);
+  if (!first) {
+    auto& u = it->second;
+    u.input += usage.input;
+    u.output += usage.output;
+    u.cached += usage.cached;
+    u.requests += usage.requests;
+    u.cost_usd += usage.cost_usd;
   }
-  wake_.notify_one();
+  if (usage.tenant.empty() || usage.cost_usd <= 0) return;
+  spend_pending_[{usage.tenant, day_key, month_key}] += usage.cost_usd;
+  // A window never seen starts at what this process spends in it: nothing
+  // else can have spent in a window the preload did not find (a new day).
+  spend_[{usage.tenant, day_key}] += usage.cost_usd;
+  spend_[{usage.tenant, month_key}] += usage.cost_usd;
 }
 
 void Accounting::flush() {
   std::unique_lock lock(mutex_);
+  const std::uint64_t target = recorded_;
   flush_requested_ = true;
   wake_.notify_one();
-  drained_.wait(lock, [&] { return queue_.empty() && !writing_; });
+  drained_.wait(lock, [&] { return written_ >= target; });
+}
+
+// Takes what is pending and writes it with the lock released; the store is
+// never written by two threads of ours at once.
+void Accounting::write_pending(std::unique_lock<std::mutex>& lock) {
+  std::vector<state::UsageRecord> usage;
+  std::vector<state::SpendDelta> spend;
+  usage.reserve(usage_pending_.size());
+  for (auto& [key, u] : usage_pending_) usage.push_back(std::move(u));
+  for (auto& [key, usd] : spend_pending_)
+    spend.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), usd});
+  usage_pending_.clear();
+  spend_pending_.clear();
+  const std::uint64_t upto = recorded_;
+  lock.unlock();
+  if (store_ && (!usage.empty() || !spend.empty())) store_->write_batch(usage, spend);
+  lock.lock();
+  written_ = upto;
+  drained_.notify_all();
 }
 
 void Accounting::writer_loop() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait_for(lock, kWriteInterval,
-                   [&] { return stop_ || flush_requested_ || queue_.size() >= kWakeBatch; });
+    // The interval, or sooner when flush() asks (or at the end).
+    wake_.wait_for(lock, flush_interval_, [&] { return stop_ || flush_requested_; });
     flush_requested_ = false;
-    if (!queue_.empty()) {
-      std::deque<Pending> batch;
-      batch.swap(queue_);
-      writing_ = true;
-      lock.unlock();
-      for (const auto& p : batch) {
-        if (!store_) continue;
-        store_->record_usage(p.usage);
-        if (!p.usage.tenant.empty() && p.usage.cost_usd > 0)
-          store_->add_spend(p.usage.tenant, p.day_key, p.month_key, p.usage.cost_usd);
-      }
-      lock.lock();
-      writing_ = false;
-    }
-    if (queue_.empty()) drained_.notify_all();
-    if (stop_ && queue_.empty()) break;
+    if (written_ < recorded_) write_pending(lock);
+    if (stop_) break;
   }
 }
 

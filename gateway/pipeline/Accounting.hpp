@@ -1,35 +1,45 @@
-// Where spend and usage go after a request: an in-memory view of each
-// tenant's spend per window (read by budget checks on the hot path) and a
-// background writer that persists usage and spend to the state store, so that
-// a slow disk or a Redis round trip never stalls an io thread.
+// Where spend and usage go after a request, off the hot path: each request
+// adds to in-memory totals — usage per (route, backend, tenant, hour), spend
+// per (tenant, day, month) — and a writer thread flushes the totals to the
+// state store in one batch (one SQLite transaction) every flush interval. So
+// there is no store write per request, and an io thread never waits on the
+// store: budget checks read an in-memory view of each tenant's spend, loaded
+// from the store before traffic (and on reload for new tenants), plus what
+// this process spent since. A crash loses at most one flush interval.
 #pragma once
 
 #include "gateway/state/StateStore.hpp"
 
+#include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 namespace hgw::pipeline {
 
 class Accounting {
  public:
-  explicit Accounting(std::unique_ptr<state::StateStore> store);
+  explicit Accounting(std::unique_ptr<state::StateStore> store,
+                      std::chrono::milliseconds flush_interval = std::chrono::milliseconds(1000));
   ~Accounting();
   Accounting(const Accounting&) = delete;
   Accounting& operator=(const Accounting&) = delete;
 
-  // Spend of a tenant in a window key ("2026-11-30" or "2026-11"): what the
-  // store held when first asked plus what this process added since.
+  // Reads the stored spend of these tenants in these windows (not yet loaded
+  // ones) on the caller's thread: at start-up and on reload, before traffic.
+  void preload(const std::vector<std::string>& tenants, const std::vector<std::string>& window_keys);
+
+  // Spend of a tenant in a window key ("2026-11-30" or "2026-11"): the stored
+  // spend as preloaded plus what this process added. Never touches the store.
   double spent(const std::string& tenant, const std::string& window_key);
 
-  // Counts the request's usage now; persists it in the background.
-  void record(const state::UsageRecord& usage, const std::string& day_key,
-              const std::string& month_key);
+  // Counts the request's usage and spend now; the store gets it with the next flush.
+  void record(const state::UsageRecord& usage, const std::string& day_key, const std::string& month_key);
 
   // Blocks until everything recorded so far is in the store.
   void flush();
@@ -38,17 +48,17 @@ class Accounting {
 
  private:
   void writer_loop();
+  void write_pending(std::unique_lock<std::mutex>& lock);
 
   std::unique_ptr<state::StateStore> store_;
+  std::chrono::milliseconds flush_interval_;
   std::mutex mutex_;
   std::condition_variable wake_, drained_;
-  std::map<std::pair<std::string, std::string>, double> spend_;  // (tenant, window) → usd
-  struct Pending {
-    state::UsageRecord usage;
-    std::string day_key, month_key;
-  };
-  std::deque<Pending> queue_;
-  bool writing_ = false;
+  std::map<std::pair<std::string, std::string>, double> spend_;  // (tenant, window) → usd, the view budgets read
+  // Not yet in the store: usage per (route, backend, tenant, hour), spend per (tenant, day, month).
+  std::map<std::tuple<std::string, std::string, std::string, std::int64_t>, state::UsageRecord> usage_pending_;
+  std::map<std::tuple<std::string, std::string, std::string>, double> spend_pending_;
+  std::uint64_t recorded_ = 0, written_ = 0;  // records counted / flushed
   bool flush_requested_ = false;
   bool stop_ = false;
   std::thread writer_;

@@ -54,6 +54,7 @@ struct Call {
   bool client_wants_usage = false;
   std::optional<compliance::ComplianceDecision> compliance;
   routing::Decision decision;
+  std::string decision_short;              // decision.short_form(), made once (header and log)
   std::uint64_t rate_charged_tokens = 0;   // charged to the tenant's token bucket up front
 
   // Outcome, filled as the request proceeds.

@@ -11,7 +11,7 @@ void add_gateway_headers(server::Response& res, const Call& call) {
   if (call.route) res.add("x-hybridgw-route", call.route->name);
   if (call.backend >= 0) res.add("x-hybridgw-backend", call.config().backends[call.backend].name);
   if (call.route) res.add("x-hybridgw-attempts", std::to_string(call.attempts));
-  if (!call.decision.route.empty()) res.add("x-hybridgw-decision", call.decision.short_form());
+  if (!call.decision_short.empty()) res.add("x-hybridgw-decision", call.decision_short);
   if (call.downgraded) res.add("x-hybridgw-downgraded", "budget");
 }
 

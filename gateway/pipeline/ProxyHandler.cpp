@@ -34,6 +34,7 @@ void adopt(Call& call, PolicyVerdict&& v) {
   call.client_wants_usage =
       call.client->always_streams_usage() || protocol::client_wants_stream_usage(call.body.as_object());
   call.decision = std::move(v.decision);
+  if (!call.decision.route.empty()) call.decision_short = call.decision.short_form();
   call.downgraded = call.decision.downgraded;
   call.redacted_body = std::move(v.redacted_body);
   call.redaction_mapping = std::move(v.redaction_mapping);

@@ -51,10 +51,8 @@ void account_request(Services& services, Call& call) {
   const auto audit = call.compliance ? services.audit_log() : nullptr;
   const bool audit_on = audit && audit->enabled();
   const bool access_on = services.access_log().enabled();
-  if (!access_on && !audit_on) return;
-  const std::string now_text = obs::utc_now_rfc3339();
-  if (access_on) services.access_log().write(access_record(call, now_text, code, total));
-  if (audit_on) audit->write(audit_record(call, now_text, code));
+  if (access_on) services.access_log().write(access_record(call, code, total));
+  if (audit_on) audit->write(audit_record(call, obs::utc_now_rfc3339(), code));
 }
 
 }  // namespace hgw::pipeline

@@ -4,15 +4,14 @@
 
 namespace hgw::pipeline {
 
-obs::AccessRecord access_record(const Call& call, std::string time, unsigned status, double latency_s) {
+obs::AccessRecord access_record(const Call& call, unsigned status, double latency_s) {
   obs::AccessRecord rec;
-  rec.time = std::move(time);
   rec.request_id = call.request_id;
-  rec.method = std::string(call.request.method_string());
+  rec.method = call.request.method_string();
   rec.path = call.path;
-  rec.route = call.route ? call.route->name : "";
-  rec.backend = call.backend >= 0 ? call.config().backends[call.backend].name : "";
-  rec.tenant = call.tenant ? call.tenant->name : "";
+  if (call.route) rec.route = call.route->name;
+  if (call.backend >= 0) rec.backend = call.config().backends[call.backend].name;
+  if (call.tenant) rec.tenant = call.tenant->name;
   rec.status = status;
   rec.outcome = call.outcome;
   rec.attempts = call.attempts;
@@ -23,7 +22,7 @@ obs::AccessRecord access_record(const Call& call, std::string time, unsigned sta
   rec.output_tokens = call.usage.output;
   rec.cached_tokens = call.usage.cached;
   rec.cost_usd = call.cost_usd;
-  if (!call.decision.route.empty()) rec.decision = call.decision.short_form();
+  rec.decision = call.decision_short;
   return rec;
 }
 

@@ -10,7 +10,8 @@
 
 namespace hgw::pipeline {
 
-obs::AccessRecord access_record(const Call& call, std::string time, unsigned status, double latency_s);
+// Views into the call: valid while it lives.
+obs::AccessRecord access_record(const Call& call, unsigned status, double latency_s);
 obs::AuditRecord audit_record(const Call& call, std::string time, unsigned status);
 
 }  // namespace hgw::pipeline

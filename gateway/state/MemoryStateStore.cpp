@@ -53,7 +53,7 @@ void MemoryStateStore::record_usage(const UsageRecord& r) {
   c.input += r.input;
   c.output += r.output;
   c.cached += r.cached;
-  c.requests += 1;
+  c.requests += r.requests;
   c.cost_usd += r.cost_usd;
 }
 

@@ -205,7 +205,7 @@ void RedisStateStore::record_usage(const UsageRecord& r) {
   redisAppendCommand(ctx_, "HINCRBY %b input %llu", k.data(), k.size(), static_cast<unsigned long long>(r.input));
   redisAppendCommand(ctx_, "HINCRBY %b output %llu", k.data(), k.size(), static_cast<unsigned long long>(r.output));
   redisAppendCommand(ctx_, "HINCRBY %b cached %llu", k.data(), k.size(), static_cast<unsigned long long>(r.cached));
-  redisAppendCommand(ctx_, "HINCRBY %b requests 1", k.data(), k.size());
+  redisAppendCommand(ctx_, "HINCRBY %b requests %llu", k.data(), k.size(), static_cast<unsigned long long>(r.requests));
   redisAppendCommand(ctx_, "HINCRBYFLOAT %b cost_usd %s", k.data(), k.size(), cost);
   redisAppendCommand(ctx_, "EXPIRE %b %ld", k.data(), k.size(), kUsageTtl);
   redisAppendCommand(ctx_, "ZADD %b %lld %b", idx.data(), idx.size(), static_cast<long long>(hour), k.data(), k.size());

@@ -81,9 +81,10 @@ bool SqliteStateStore::prepare_all(std::string* error) {
       {&get_spend_, "SELECT usd FROM spend WHERE tenant = ?1 AND window_key = ?2"},
       {&add_usage_,
        "INSERT INTO usage_hourly (route, backend, tenant, hour, input, output, cached, requests, cost_usd) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8) "
        "ON CONFLICT (route, backend, tenant, hour) DO UPDATE SET input = input + excluded.input, "
-       "output = output + excluded.output, cached = cached + excluded.cached, requests = requests + 1, "
+       "output = output + excluded.output, cached = cached + excluded.cached, "
+       "requests = requests + excluded.requests, "
        "cost_usd = cost_usd + excluded.cost_usd"},
       {&usage_since_,
        "SELECT route, backend, hour, SUM(input), SUM(output), SUM(cached), SUM(requests), SUM(cost_usd) "
@@ -112,11 +113,8 @@ std::string SqliteStateStore::last_error() const {
   return last_error_;
 }
 
-void SqliteStateStore::add_spend(const std::string& tenant, const std::string& day_key,
-                                 const std::string& month_key, double usd) {
-  std::lock_guard lock(mu_);
-  const bool in_tx = sqlite3_step(begin_) == SQLITE_DONE;
-  sqlite3_reset(begin_);
+void SqliteStateStore::add_spend_locked(const std::string& tenant, const std::string& day_key,
+                                        const std::string& month_key, double usd) {
   for (const std::string* key : {&day_key, &month_key}) {
     bind_text(add_spend_, 1, tenant);
     bind_text(add_spend_, 2, *key);
@@ -125,11 +123,36 @@ void SqliteStateStore::add_spend(const std::string& tenant, const std::string& d
     sqlite3_reset(add_spend_);
     sqlite3_clear_bindings(add_spend_);
   }
-  if (in_tx) {
-    if (sqlite3_step(commit_) != SQLITE_DONE) set_error("commit");
-    sqlite3_reset(commit_);
-    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
+}
+
+bool SqliteStateStore::begin_locked() {
+  const bool in_tx = sqlite3_step(begin_) == SQLITE_DONE;
+  sqlite3_reset(begin_);
+  return in_tx;
+}
+
+void SqliteStateStore::commit_locked(bool in_tx) {
+  if (!in_tx) return;
+  if (sqlite3_step(commit_) != SQLITE_DONE) set_error("commit");
+  sqlite3_reset(commit_);
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void SqliteStateStore::add_spend(const std::string& tenant, const std::string& day_key,
+                                 const std::string& month_key, double usd) {
+  std::lock_guard lock(mu_);
+  const bool in_tx = begin_locked();
+  add_spend_locked(tenant, day_key, month_key, usd);
+  commit_locked(in_tx);
+}
+
+void SqliteStateStore::write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) {
+  // One transaction: one fsync of the WAL for the whole batch.
+  std::lock_guard lock(mu_);
+  const bool in_tx = begin_locked();
+  for (const auto& u : usage) record_usage_locked(u);
+  for (const auto& d : spend) add_spend_locked(d.tenant, d.day_key, d.month_key, d.usd);
+  commit_locked(in_tx);
 }
 
 double SqliteStateStore::spend(const std::string& tenant, const std::string& window_key) {
@@ -147,6 +170,10 @@ double SqliteStateStore::spend(const std::string& tenant, const std::string& win
 
 void SqliteStateStore::record_usage(const UsageRecord& r) {
   std::lock_guard lock(mu_);
+  record_usage_locked(r);
+}
+
+void SqliteStateStore::record_usage_locked(const UsageRecord& r) {
   bind_text(add_usage_, 1, r.route);
   bind_text(add_usage_, 2, r.backend);
   bind_text(add_usage_, 3, r.tenant);
@@ -155,6 +182,7 @@ void SqliteStateStore::record_usage(const UsageRecord& r) {
   sqlite3_bind_int64(add_usage_, 6, static_cast<sqlite3_int64>(r.output));
   sqlite3_bind_int64(add_usage_, 7, static_cast<sqlite3_int64>(r.cached));
   sqlite3_bind_double(add_usage_, 8, r.cost_usd);
+  sqlite3_bind_int64(add_usage_, 9, static_cast<sqlite3_int64>(r.requests));
   if (sqlite3_step(add_usage_) != SQLITE_DONE) set_error("record_usage");
   sqlite3_reset(add_usage_);
   sqlite3_clear_bindings(add_usage_);

@@ -25,6 +25,7 @@ class SqliteStateStore final : public StateStore {
                  double usd) override;
   double spend(const std::string& tenant, const std::string& window_key) override;
   void record_usage(const UsageRecord&) override;
+  void write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) override;
   std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) override;
   std::string last_error() const override;
   const char* kind() const override { return "sqlite"; }
@@ -36,6 +37,11 @@ class SqliteStateStore final : public StateStore {
 
   mutable std::mutex mu_;
   sqlite3* db_ = nullptr;
+  void add_spend_locked(const std::string& tenant, const std::string& day_key, const std::string& month_key,
+                        double usd);
+  void record_usage_locked(const UsageRecord&);
+  bool begin_locked();
+  void commit_locked(bool in_tx);
   sqlite3_stmt* add_spend_ = nullptr;
   sqlite3_stmt* get_spend_ = nullptr;
   sqlite3_stmt* add_usage_ = nullptr;

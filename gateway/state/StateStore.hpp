@@ -27,6 +27,13 @@ struct UsageRecord {
   std::uint64_t input = 0, output = 0, cached = 0;
   double cost_usd = 0;
   std::chrono::system_clock::time_point at{};
+  std::uint64_t requests = 1;  // requests summed into this record
+};
+
+// Spend to add to a tenant's day and month windows.
+struct SpendDelta {
+  std::string tenant, day_key, month_key;
+  double usd = 0;
 };
 
 class StateStore {
@@ -38,8 +45,14 @@ class StateStore {
                          double usd) = 0;
   // Spend of a tenant in one window (a day key or a month key); 0 if none.
   virtual double spend(const std::string& tenant, const std::string& window_key) = 0;
-  // Aggregated per (route, backend, tenant, UTC hour of `at`); one request each call.
+  // Aggregated per (route, backend, tenant, UTC hour of `at`); `requests` of them.
   virtual void record_usage(const UsageRecord&) = 0;
+  // Many at once (Accounting's flush); stores that can make it one transaction
+  // or one round trip do.
+  virtual void write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) {
+    for (const auto& u : usage) record_usage(u);
+    for (const auto& s : spend) add_spend(s.tenant, s.day_key, s.month_key, s.usd);
+  }
   // Per (route, backend), summed over tenants, for hour buckets starting at or
   // after the hour that contains `since`.
   using UsageRow = cost::UsageRow;  // route, backend, input, output, cached, requests, cost_usd, peak_tokens_per_hour

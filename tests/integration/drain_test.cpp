@@ -136,3 +136,41 @@ TEST_CASE("SIGHUP reloads the configuration; a bad one keeps the old", "[integra
   CHECK(gw.wait_exit(10s) == 0);
   fs::remove_all(dir);
 }
+
+TEST_CASE("access log: SIGHUP and SIGTERM flush it, SIGUSR1 reopens it after a rotation", "[integration][process]") {
+  auto upstream = start_sim("local");
+  const auto dir = fs::temp_directory_path() / ("hgw-alog-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto port = free_port(), admin = free_port();
+  const auto log = dir / "access.log", rotated = dir / "access.log.1";
+  std::string yaml = config_for(port, admin, upstream->port(), "auto");
+  // Written only on a flush: an hour-long interval and a large buffer.
+  const std::string off = "access_log: { path: off }";
+  yaml.replace(yaml.find(off), off.size(),
+               "access_log: { path: " + log.string() + ", flush_ms: 3600000, buffer_bytes: 1048576 }");
+  std::ofstream(dir / "gw.yaml") << yaml;
+  auto gw = spawn_gateway((dir / "gw.yaml").string(), (dir / "gw.log").string());
+  REQUIRE(eventually([&] { return http_request(admin, "GET", "/healthz", {}, {}, 200ms).status == 200; }, 10s));
+  auto count_lines = [](const fs::path& p) {
+    std::ifstream in(p);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  };
+  const std::string body = R"({"model":"auto","messages":[{"role":"user","content":"hi"}]})";
+  for (int i = 0; i < 3; ++i) REQUIRE(post_json(port, "/v1/chat/completions", body).status == 200);
+  std::this_thread::sleep_for(200ms);
+  CHECK(count_lines(log) == 0);  // buffered
+  ::kill(gw.pid, SIGHUP);        // reload: flushed (and reopened)
+  CHECK(eventually([&] { return count_lines(log) == 3; }, 5s));
+
+  fs::rename(log, rotated);
+  ::kill(gw.pid, SIGUSR1);
+  CHECK(eventually([&] { return fs::exists(log); }, 5s));
+  for (int i = 0; i < 2; ++i) REQUIRE(post_json(port, "/v1/chat/completions", body).status == 200);
+  ::kill(gw.pid, SIGTERM);  // the drain ends with a flush
+  CHECK(gw.wait_exit(10s) == 0);
+  CHECK(count_lines(rotated) == 3);
+  CHECK(count_lines(log) == 2);
+  fs::remove_all(dir);
+}
