@@ -63,6 +63,8 @@ constexpr std::pair<RuleAction, const char*> kRuleActions[] = {
     {RuleAction::route, "route"}, {RuleAction::redact, "redact"}, {RuleAction::block, "block"}};
 constexpr std::pair<FilterAction, const char*> kFilterActions[] = {{FilterAction::mask, "mask"},
                                                                    {FilterAction::stop, "stop"}};
+constexpr std::pair<StoreErrorPolicy, const char*> kStoreError[] = {{StoreErrorPolicy::serve_local, "serve_local"},
+                                                                   {StoreErrorPolicy::reject, "reject"}};
 constexpr std::pair<FsyncPolicy, const char*> kFsync[] = {
     {FsyncPolicy::none, "none"}, {FsyncPolicy::every, "every"}, {FsyncPolicy::interval, "interval"}};
 }  // namespace
@@ -72,6 +74,8 @@ const char* to_string(BudgetAction e) { return name_of(e, kBudgetActions); }
 const char* to_string(RuleAction e) { return name_of(e, kRuleActions); }
 const char* to_string(FilterAction e) { return name_of(e, kFilterActions); }
 const char* to_string(FsyncPolicy e) { return name_of(e, kFsync); }
+const char* to_string(StoreErrorPolicy e) { return name_of(e, kStoreError); }
+std::optional<StoreErrorPolicy> store_error_policy_from_string(std::string_view s) { return value_of(s, kStoreError); }
 std::optional<Strategy> strategy_from_string(std::string_view s) { return value_of(s, kStrategies); }
 std::optional<BudgetAction> budget_action_from_string(std::string_view s) { return value_of(s, kBudgetActions); }
 std::optional<RuleAction> rule_action_from_string(std::string_view s) { return value_of(s, kRuleActions); }

@@ -63,6 +63,7 @@ enum class BudgetAction { reject, downgrade };
 enum class RuleAction { route, redact, block };
 enum class FilterAction { mask, stop };
 enum class FsyncPolicy { none, every, interval };
+enum class StoreErrorPolicy { serve_local, reject };
 
 struct Timeouts {
   std::uint32_t connect_ms = 1'000;
@@ -207,6 +208,7 @@ struct TenantConfig {
   std::vector<std::string> export_basis;  // residency exceptions: regions globs allowed
   BudgetConfig budget;
   RateLimitConfig rate_limit;
+  std::optional<StoreErrorPolicy> on_store_error;  // absent: state.on_store_error
 };
 
 struct StateConfig {
@@ -218,6 +220,12 @@ struct StateConfig {
   // Usage and spend are written to the store in batches this often (a crash
   // loses at most this much accounting).
   std::uint32_t flush_ms = 1'000;
+  // Redis: how long a quota decision may wait for Redis (connect and each
+  // batch), what to do when it cannot answer, and when a reservation that was
+  // never settled (its replica died) expires.
+  std::uint32_t redis_timeout_ms = 250;
+  StoreErrorPolicy on_store_error = StoreErrorPolicy::serve_local;
+  std::uint32_t reservation_ttl_ms = 600'000;
 };
 
 // ---- compliance ----------------------------------------------------------
@@ -311,6 +319,7 @@ const char* to_string(BudgetAction);
 const char* to_string(RuleAction);
 const char* to_string(FilterAction);
 const char* to_string(FsyncPolicy);
+const char* to_string(StoreErrorPolicy);
 
 // The value of a configuration name (the names of KnownNames.hpp), if any.
 std::optional<Strategy> strategy_from_string(std::string_view);
@@ -318,5 +327,6 @@ std::optional<BudgetAction> budget_action_from_string(std::string_view);
 std::optional<RuleAction> rule_action_from_string(std::string_view);
 std::optional<FilterAction> filter_action_from_string(std::string_view);
 std::optional<FsyncPolicy> fsync_from_string(std::string_view);
+std::optional<StoreErrorPolicy> store_error_policy_from_string(std::string_view);
 
 }  // namespace hgw::config

@@ -14,6 +14,7 @@ inline const std::vector<std::string> strategies = {"priority", "cheapest", "wei
                                                     "fastest"};
 inline const std::vector<std::string> on_exhausted = {"reject", "downgrade"};
 inline const std::vector<std::string> state_stores = {"sqlite", "redis", "memory"};
+inline const std::vector<std::string> store_error_policies = {"serve_local", "reject"};
 inline const std::vector<std::string> rule_actions = {"route", "redact", "block"};
 inline const std::vector<std::string> output_filter_actions = {"mask", "stop"};
 inline const std::vector<std::string> fsync_policies = {"none", "every", "interval"};

@@ -110,6 +110,9 @@ void parse_state(Diagnostics& diag, const Value& v, StateConfig& s) {
   }
   m->read_env_name("redis_password_env", s.redis_password_env);
   m->read("flush_ms", s.flush_ms, 10);
+  m->read("redis_timeout_ms", s.redis_timeout_ms, 10);
+  m->read("reservation_ttl_ms", s.reservation_ttl_ms, 1000);
+  m->read_enum("on_store_error", s.on_store_error, known::store_error_policies, store_error_policy_from_string);
   m->read("key_prefix", s.key_prefix);
   if (s.store == "sqlite" && s.path.empty())
     diag.error(m->where(), m->path(), "store 'sqlite' needs a non-empty path");

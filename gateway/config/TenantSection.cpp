@@ -62,6 +62,11 @@ void parse_tenant(Diagnostics& diag, const Value& v, TenantConfig& t) {
   m->read("export_basis", t.export_basis);
   if (auto b = m->get("budget")) parse_budget(diag, *b, t.budget);
   if (auto r = m->get("rate_limit")) parse_rate_limit(diag, *r, t.rate_limit);
+  {
+    config::StoreErrorPolicy policy{};
+    if (m->read_enum("on_store_error", policy, known::store_error_policies, store_error_policy_from_string))
+      t.on_store_error = policy;
+  }
   m->finish();
   if (t.keys.empty() && !t.name.empty() && !m->has("keys"))
     diag.warning("tenant " + t.name + " has no keys: no request can authenticate as it");

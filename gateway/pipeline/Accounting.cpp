@@ -2,8 +2,9 @@
 
 namespace hgw::pipeline {
 
-Accounting::Accounting(std::unique_ptr<state::StateStore> store, std::chrono::milliseconds flush_interval)
-    : store_(std::move(store)), flush_interval_(flush_interval) {
+Accounting::Accounting(std::unique_ptr<state::StateStore> store, std::chrono::milliseconds flush_interval,
+                       bool writes_spend)
+    : store_(std::move(store)), flush_interval_(flush_interval), writes_spend_(writes_spend) {
   writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -54,7 +55,7 @@ void Accounting::record(const state::UsageRecord& usage, const std::string& day_
     u.cost_usd += usage.cost_usd;
   }
   if (usage.tenant.empty() || usage.cost_usd <= 0) return;
-  spend_pending_[{usage.tenant, day_key, month_key}] += usage.cost_usd;
+  if (writes_spend_) spend_pending_[{usage.tenant, day_key, month_key}] += usage.cost_usd;
   // A window never seen starts at what this process spends in it: nothing
   // else can have spent in a window the preload did not find (a new day).
   spend_[{usage.tenant, day_key}] += usage.cost_usd;
@@ -82,9 +83,24 @@ void Accounting::write_pending(std::unique_lock<std::mutex>& lock) {
   spend_pending_.clear();
   const std::uint64_t upto = recorded_;
   lock.unlock();
-  if (store_ && (!usage.empty() || !spend.empty())) store_->write_batch(usage, spend);
+  const bool written = !store_ || (usage.empty() && spend.empty()) || store_->write_batch(usage, spend);
   lock.lock();
-  written_ = upto;
+  if (!written) {
+    // The store is unreachable: the totals wait for the next flush, merged
+    // with what came meanwhile — nothing is lost while the process lives.
+    for (auto& u : usage) {
+      auto [it, first] = usage_pending_.try_emplace({u.route, u.backend, u.tenant, state::hour_bucket(u.at)}, u);
+      if (!first) {
+        it->second.input += u.input;
+        it->second.output += u.output;
+        it->second.cached += u.cached;
+        it->second.requests += u.requests;
+        it->second.cost_usd += u.cost_usd;
+      }
+    }
+    for (auto& d : spend) spend_pending_[{d.tenant, d.day_key, d.month_key}] += d.usd;
+  }
+  written_ = upto;  // attempted: flush() waits for the attempt, not for the store to come back
   drained_.notify_all();
 }
 

@@ -24,8 +24,10 @@ namespace hgw::pipeline {
 
 class Accounting {
  public:
+  // writes_spend: false when a shared quota store settles spend itself (Redis).
   explicit Accounting(std::unique_ptr<state::StateStore> store,
-                      std::chrono::milliseconds flush_interval = std::chrono::milliseconds(1000));
+                      std::chrono::milliseconds flush_interval = std::chrono::milliseconds(1000),
+                      bool writes_spend = true);
   ~Accounting();
   Accounting(const Accounting&) = delete;
   Accounting& operator=(const Accounting&) = delete;
@@ -52,6 +54,7 @@ class Accounting {
 
   std::unique_ptr<state::StateStore> store_;
   std::chrono::milliseconds flush_interval_;
+  bool writes_spend_;
   std::mutex mutex_;
   std::condition_variable wake_, drained_;
   std::map<std::pair<std::string, std::string>, double> spend_;  // (tenant, window) → usd, the view budgets read

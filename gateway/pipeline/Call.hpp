@@ -6,6 +6,7 @@
 #include "gateway/protocol/Codec.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
 #include "gateway/server/ClientChannel.hpp"
+#include "gateway/state/QuotaStore.hpp"
 #include "policies/compliance/ComplianceDecision.hpp"
 #include "policies/failover/Outcome.hpp"
 #include "policies/routing/Decision.hpp"
@@ -55,7 +56,11 @@ struct Call {
   std::optional<compliance::ComplianceDecision> compliance;
   routing::Decision decision;
   std::string decision_short;              // decision.short_form(), made once (header and log)
-  std::uint64_t rate_charged_tokens = 0;   // charged to the tenant's token bucket up front
+  // The tenant's budget reservation and rate-limit charge (QuotaAdmission).
+  bool quota_taken = false;
+  state::QuotaGrant quota;
+  std::string quota_day_key, quota_month_key;
+  std::uint64_t quota_tokens = 0;
 
   // Outcome, filled as the request proceeds.
   unsigned status = 0;

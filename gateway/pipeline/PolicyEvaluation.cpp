@@ -28,6 +28,37 @@ void fail(PolicyVerdict& p, unsigned status, std::string type, std::string code,
 }
 }  // namespace
 
+namespace {
+
+// Plan: the ordered candidates, with the reason for each.
+void plan(const Snapshot& snap, const PolicyRequest& request, PolicyVerdict& p) {
+  const auto runtime = snap.runtime();
+  routing::PlanInput input{snap.config(), *p.route, request.tenant, p.features, &p.eligible, &p.reasons,
+                           runtime, p.budget, request.advance_weighted ? &snap.weighted() : nullptr,
+                           request.now};
+  p.decision = routing::plan(input);
+  p.status = 0;
+  if (!p.decision.ok()) {
+    const int s = p.decision.status ? p.decision.status : 503;
+    const char* type = s == 429 ? "budget_error"
+                       : s == 403 ? "permission_error"
+                       : s == 503 ? "service_unavailable"
+                                  : "invalid_request_error";
+    fail(p, static_cast<unsigned>(s), type, p.decision.error_code, p.decision.error_message);
+    p.retry_after_s = p.decision.retry_after_s;
+    // Nothing usable now (health checks or open circuits): worth a retry soon.
+    if (s == 503 && p.retry_after_s == 0) p.retry_after_s = 1;
+  }
+}
+
+}  // namespace
+
+void replan_with_budget(const Snapshot& snap, const PolicyRequest& request, PolicyVerdict& verdict,
+                        const cost::BudgetStatus& budget) {
+  verdict.budget = budget;
+  plan(snap, request, verdict);
+}
+
 PolicyVerdict evaluate_policies(const Snapshot& snap, PolicyRequest& request) {
   const auto& cfg = snap.config();
   PolicyVerdict p;
@@ -73,41 +104,24 @@ PolicyVerdict evaluate_policies(const Snapshot& snap, PolicyRequest& request) {
     p.redaction_mapping = redactor.mapping();
   }
 
-  std::vector<bool> eligible;
-  std::vector<std::string> reasons;
   for (const auto& v : cd.backends) {
-    eligible.push_back(v.eligible);
-    reasons.push_back(v.reason);
+    p.eligible.push_back(v.eligible);
+    p.reasons.push_back(v.reason);
   }
 
   // Budget, with this request's estimated cost on the dearest target it may
   // be sent to (failover may take it there).
   const auto* tenant = request.tenant;
-  if (tenant && request.spent && (tenant->budget.daily_usd || tenant->budget.monthly_usd)) {
-    const double estimate = routing::max_estimated_cost_usd(cfg, *p.route, tenant, p.features, &eligible);
-    p.budget_spent_today = request.spent(tenant->name, cost::day_key(request.now));
-    p.budget_spent_month = request.spent(tenant->name, cost::month_key(request.now));
-    p.budget = cost::check_budget(tenant->budget, p.budget_spent_today, p.budget_spent_month,
-                                  std::max(0.0, estimate), request.now);
+  if (tenant && (tenant->budget.daily_usd || tenant->budget.monthly_usd)) {
+    p.budget_estimate_usd = std::max(0.0, routing::max_estimated_cost_usd(cfg, *p.route, tenant, p.features, &p.eligible));
+    if (request.spent) {
+      p.budget_spent_today = request.spent(tenant->name, cost::day_key(request.now));
+      p.budget_spent_month = request.spent(tenant->name, cost::month_key(request.now));
+      p.budget = cost::check_budget(tenant->budget, p.budget_spent_today, p.budget_spent_month,
+                                    p.budget_estimate_usd, request.now);
+    }
   }
-
-  // Plan: the ordered candidates, with the reason for each.
-  const auto runtime = snap.runtime();
-  routing::PlanInput input{cfg,     *p.route, tenant, p.features, &eligible, &reasons,
-                           runtime, p.budget, request.advance_weighted ? &snap.weighted() : nullptr,
-                           request.now};
-  p.decision = routing::plan(input);
-  if (!p.decision.ok()) {
-    const int s = p.decision.status ? p.decision.status : 503;
-    const char* type = s == 429 ? "budget_error"
-                       : s == 403 ? "permission_error"
-                       : s == 503 ? "service_unavailable"
-                                  : "invalid_request_error";
-    fail(p, static_cast<unsigned>(s), type, p.decision.error_code, p.decision.error_message);
-    p.retry_after_s = p.decision.retry_after_s;
-    // Nothing usable now (health checks or open circuits): worth a retry soon.
-    if (s == 503 && p.retry_after_s == 0) p.retry_after_s = 1;
-  }
+  plan(snap, request, p);
   return p;
 }
 

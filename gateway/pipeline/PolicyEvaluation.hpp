@@ -25,7 +25,9 @@ struct PolicyRequest {
   const config::TenantConfig* tenant = nullptr;
   std::vector<std::pair<std::string, std::string>> policy_headers;  // x-hybridgw-*, lowercase names
   std::string data_class_header;               // x-hybridgw-data-class
-  // Spend of a tenant in a window key; nullptr = no spend known (explain).
+  // Spend of a tenant in a window key, for a budget decided here (explain).
+  // nullptr: the budget is not decided here — live traffic reserves it in the
+  // quota store after this step (QuotaAdmission), then replan_with_budget().
   std::function<double(const std::string& tenant, const std::string& window)> spent;
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
   // Live traffic advances the weighted round-robin; explain must not.
@@ -46,10 +48,19 @@ struct PolicyVerdict {
   std::vector<std::pair<std::string, std::string>> redaction_mapping;
   cost::BudgetStatus budget;
   double budget_spent_today = 0, budget_spent_month = 0;
+  double budget_estimate_usd = 0;  // the request's cost on the dearest target it may reach
   routing::Decision decision;
+  // What the plan was made from, to make it again with a budget verdict.
+  std::vector<bool> eligible;
+  std::vector<std::string> reasons;
 };
 
 PolicyVerdict evaluate_policies(const Snapshot& snap, PolicyRequest& request);
+
+// The plan again, now that the budget is known to be exhausted: downgraded
+// (on_exhausted: downgrade) or a 429 (reject) — in `verdict`.
+void replan_with_budget(const Snapshot& snap, const PolicyRequest& request, PolicyVerdict& verdict,
+                        const cost::BudgetStatus& budget);
 
 const char* action_name(compliance::ComplianceDecision::Action);
 

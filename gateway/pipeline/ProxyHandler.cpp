@@ -10,7 +10,7 @@
 #include "gateway/pipeline/RequestAccounting.hpp"
 #include "gateway/pipeline/RequestId.hpp"
 #include "gateway/pipeline/RequestIntake.hpp"
-#include "gateway/pipeline/TenantLimits.hpp"
+#include "gateway/pipeline/QuotaAdmission.hpp"
 
 #include <iostream>
 
@@ -44,14 +44,18 @@ void adopt(Call& call, PolicyVerdict&& v) {
     for (const auto& rule : v.compliance->rules_matched) metrics.compliance(rule, action).Increment();
     call.compliance = std::move(v.compliance);
   }
-  if (!call.tenant) return;
+}
+
+// What the quota store said of the tenant's budget, for the gauges.
+void show_budget(Call& call, const state::QuotaGrant& grant) {
+  auto& metrics = call.snap->metrics();
   const auto& budget = call.tenant->budget;
   if (budget.daily_usd) {
-    metrics.budget_spent(call.tenant_index, "daily").Set(v.budget_spent_today);
+    metrics.budget_spent(call.tenant_index, "daily").Set(grant.spent_today);
     metrics.budget_limit(call.tenant_index, "daily").Set(*budget.daily_usd);
   }
   if (budget.monthly_usd) {
-    metrics.budget_spent(call.tenant_index, "monthly").Set(v.budget_spent_month);
+    metrics.budget_spent(call.tenant_index, "monthly").Set(grant.spent_month);
     metrics.budget_limit(call.tenant_index, "monthly").Set(*budget.monthly_usd);
   }
 }
@@ -116,20 +120,40 @@ awaitable<void> ProxyHandler::serve(Call& call) {
   policy.tenant = call.tenant;
   policy.policy_headers = policy_headers(call.request);
   policy.data_class_header = std::string(call.request["x-hybridgw-data-class"]);
-  policy.spent = [this](const std::string& tenant, const std::string& window) {
-    return services_.accounting().spent(tenant, window);
-  };
   services_.fault_point("policies");
-  PolicyVerdict verdict = evaluate_policies(*call.snap, policy);
+  PolicyVerdict verdict = evaluate_policies(*call.snap, policy);  // the budget comes next, from the quota store
+  if (verdict.status == 0 && call.tenant && (call.tenant->budget.daily_usd || call.tenant->budget.monthly_usd ||
+                                             call.tenant->rate_limit.requests_per_minute ||
+                                             call.tenant->rate_limit.tokens_per_minute)) {
+    call.features = verdict.features;  // the token estimate
+    auto grant = co_await admit_quota(services_, call, verdict.budget_estimate_usd);
+    show_budget(call, grant);
+    using Result = state::QuotaGrant::Result;
+    if (grant.result == Result::rate_limited) {
+      call.snap->metrics()
+          .rate_limited(call.tenant_index,
+                        grant.limit == cost::RateLimiter::Limit::tokens_per_minute ? "tokens" : "requests")
+          .Increment();
+      adopt(call, std::move(verdict));
+      co_return co_await reply_error(call, 429, grant.message, "rate_limit_error", "rate_limit_exceeded",
+                                     grant.retry_after_s);
+    }
+    if (grant.result == Result::unavailable) {
+      adopt(call, std::move(verdict));
+      co_return co_await reply_error(call, 503, grant.message, "service_unavailable", "budget_store_unavailable",
+                                     grant.retry_after_s);
+    }
+    // Exhausted: the plan again — downgraded, or the budget's 429.
+    if (grant.result == Result::budget_exhausted || grant.downgraded)
+      replan_with_budget(*call.snap, policy, verdict, grant.budget);
+    call.quota_taken = true;
+    call.quota = std::move(grant);
+  }
   const unsigned status = verdict.status;
   const std::string type = verdict.error_type, code = verdict.error_code, message = verdict.error_message;
   const auto retry_after = verdict.retry_after_s;
   adopt(call, std::move(verdict));
   if (status != 0) co_return co_await reply_error(call, status, message, type, code, retry_after);
-
-  if (auto refused = charge_rate_limits(services_, call))
-    co_return co_await reply_error(call, 429, refused->message, "rate_limit_error", "rate_limit_exceeded",
-                                   refused->retry_after_s);
   co_await run_attempts(services_, pools_, call);
 }
 

@@ -1,7 +1,7 @@
 #include "gateway/pipeline/RequestAccounting.hpp"
 
 #include "gateway/pipeline/RequestRecord.hpp"
-#include "gateway/pipeline/TenantLimits.hpp"
+#include "gateway/pipeline/QuotaAdmission.hpp"
 #include "policies/cost/Budget.hpp"
 #include "policies/cost/Pricing.hpp"
 
@@ -45,7 +45,7 @@ void account_request(Services& services, Call& call) {
   if (call.ttft_s >= 0) metrics.ttft(call.route_index, call.backend).Observe(call.ttft_s);
   metrics.overhead(call.route_index).Observe(std::max(0.0, total - seconds(call.upstream_time)));
   account_usage(services, call);
-  settle_rate_limits(services, call);
+  settle_quota(services, call);
 
   // Logs are formatted only when they are on: the hot path pays nothing for them otherwise.
   const auto audit = call.compliance ? services.audit_log() : nullptr;

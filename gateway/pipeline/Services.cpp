@@ -2,17 +2,51 @@
 
 #include "policies/cost/Budget.hpp"
 
+#include "gateway/config/Environment.hpp"
+#include "gateway/state/LocalQuota.hpp"
+#include "gateway/state/RedisQuota.hpp"
+
+#include <cstdlib>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace hgw::pipeline {
 
-Services::Services(std::shared_ptr<const config::Config> config,
-                   std::unique_ptr<state::StateStore> store)
-    : accounting_(std::move(store), std::chrono::milliseconds(config->state.flush_ms)) {
+namespace {
+
+// This replica's name in reservation ids: the pod name on Kubernetes.
+std::string replica_id() {
+  if (const char* pod = std::getenv("HOSTNAME"); pod && *pod) return std::string(pod) + ":" + std::to_string(::getpid());
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(::getpid());
+}
+
+}  // namespace
+
+Services::Services(std::shared_ptr<const config::Config> config, std::unique_ptr<state::StateStore> store)
+    : accounting_(std::move(store), std::chrono::milliseconds(config->state.flush_ms),
+                  /*writes_spend=*/config->state.store != "redis") {
   const auto& al = config->server.access_log;
   access_log_ = std::make_unique<obs::AccessLog>(
       obs::AccessLog::Options{al.path, al.buffer_bytes, std::chrono::milliseconds(al.flush_ms)});
   if (!access_log_->error().empty()) throw std::runtime_error(access_log_->error());
+  const auto& st = config->state;
+  if (st.store == "redis") {
+    state::RedisEndpoint endpoint;
+    std::string error;
+    if (!state::parse_redis_url(st.redis_url, endpoint, &error)) throw std::runtime_error(error);
+    endpoint.password = config::env_value(st.redis_password_env);
+    state::RedisQuota::Options options;
+    options.timeout = std::chrono::milliseconds(st.redis_timeout_ms);
+    options.reservation_ttl = std::chrono::milliseconds(st.reservation_ttl_ms);
+    options.on_store_error = st.on_store_error;
+    options.replica = replica_id();
+    quota_ = std::make_unique<state::RedisQuota>(std::move(endpoint), st.key_prefix, std::move(options));
+  } else {
+    quota_ = std::make_unique<state::LocalQuota>(
+        [this](const std::string& tenant, const std::string& window) { return accounting_.spent(tenant, window); });
+  }
   install(std::move(config));
 }
 

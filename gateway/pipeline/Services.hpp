@@ -8,7 +8,7 @@
 #include "gateway/observability/Metrics.hpp"
 #include "gateway/pipeline/Accounting.hpp"
 #include "gateway/pipeline/Snapshot.hpp"
-#include "policies/cost/RateLimiter.hpp"
+#include "gateway/state/QuotaStore.hpp"
 
 #include <atomic>
 #include <functional>
@@ -33,7 +33,8 @@ class Services {
   // The compliance audit log (compliance.audit_log); replaced by install()
   // when its settings change. Never null; disabled when the path is empty.
   std::shared_ptr<obs::AuditLog> audit_log() const { return audit_log_.load(); }
-  cost::RateLimiter& rate_limiter() { return rate_limiter_; }
+  // Budgets and rate limits: in the process, or shared through Redis.
+  state::QuotaStore& quota() { return *quota_; }
   Accounting& accounting() { return accounting_; }
 
   // A test seam, as Envoy's fault filter: when set (tests only — nothing in
@@ -56,8 +57,8 @@ class Services {
   std::atomic<std::uint64_t> generation_{0};
   std::unique_ptr<obs::AccessLog> access_log_;
   std::atomic<std::shared_ptr<obs::AuditLog>> audit_log_;
-  cost::RateLimiter rate_limiter_;
   Accounting accounting_;
+  std::unique_ptr<state::QuotaStore> quota_;
   std::mutex install_mutex_;
 };
 

@@ -1,5 +1,7 @@
 #include "gateway/state/RedisStateStore.hpp"
 
+#include "gateway/state/RedisConnection.hpp"
+
 #include <hiredis/hiredis.h>
 
 #include <cstdio>
@@ -16,72 +18,14 @@ constexpr long kMonthTtl = 62 * 86400;
 constexpr long kUsageTtl = 40 * 86400;
 constexpr char kSep = '\x1f';
 
-struct ReplyGuard {
-  redisReply* r = nullptr;
-  ~ReplyGuard() {
-    if (r) freeReplyObject(r);
-  }
-};
-
-double reply_number(const redisReply* r) {
-  if (!r) return 0;
-  if (r->type == REDIS_REPLY_STRING) return std::strtod(std::string(r->str, r->len).c_str(), nullptr);
-  if (r->type == REDIS_REPLY_INTEGER) return static_cast<double>(r->integer);
-  return 0;
-}
-
-// redis://host[:port][/db] or unix:///path/to/redis.sock
-bool parse_url(const std::string& url, std::string& host, int& port, std::string& socket_path, int& db,
-               std::string* error) {
-  std::string_view u = url;
-  constexpr std::string_view tcp_scheme = "redis://", unix_scheme = "unix://";
-  const bool is_unix = u.substr(0, unix_scheme.size()) == unix_scheme;
-  if (!is_unix && u.substr(0, tcp_scheme.size()) != tcp_scheme) {
-    if (error)
-      *error = "state.redis_url must look like redis://host:port[/db] or unix:///path/to/redis.sock, got '" +
-               url + "'";
-    return false;
-  }
-  u.remove_prefix(is_unix ? unix_scheme.size() : tcp_scheme.size());
-  if (u.find('@') != std::string_view::npos) {
-    if (error) *error = "state.redis_url must not contain credentials";
-    return false;
-  }
-  if (is_unix) {
-    socket_path = std::string(u);
-    if (socket_path.empty() || socket_path[0] != '/') {
-      if (error) *error = "state.redis_url: a unix socket needs an absolute path (unix:///path), got '" + url + "'";
-      return false;
-    }
-    return true;
-  }
-  std::string_view hostport = u.substr(0, u.find('/'));
-  if (u.find('/') != std::string_view::npos) {
-    const std::string dbs(u.substr(u.find('/') + 1));
-    if (!dbs.empty()) db = std::atoi(dbs.c_str());
-  }
-  const auto colon = hostport.rfind(':');
-  if (colon != std::string_view::npos) {
-    host = std::string(hostport.substr(0, colon));
-    port = std::atoi(std::string(hostport.substr(colon + 1)).c_str());
-  } else {
-    host = std::string(hostport);
-  }
-  if (host.empty()) host = "127.0.0.1";
-  if (port <= 0 || port > 65535) {
-    if (error) *error = "state.redis_url has a bad port: '" + url + "'";
-    return false;
-  }
-  return true;
-}
 }  // namespace
 
 std::unique_ptr<RedisStateStore> RedisStateStore::open(const std::string& url, const std::string& key_prefix,
                                                        const std::string& password, std::string* error) {
   std::unique_ptr<RedisStateStore> s(new RedisStateStore());
   s->prefix_ = key_prefix;
-  s->password_ = password;
-  if (!parse_url(url, s->host_, s->port_, s->socket_path_, s->db_, error)) return nullptr;
+  if (!parse_redis_url(url, s->endpoint_, error)) return nullptr;
+  s->endpoint_.password = password;
   std::string err;
   if (!s->connect_locked(&err)) {
     if (error) *error = "state store " + url + ": " + err;
@@ -99,42 +43,8 @@ bool RedisStateStore::connect_locked(std::string* error) {
     redisFree(ctx_);
     ctx_ = nullptr;
   }
-  const timeval tv{1, 0};
-  ctx_ = socket_path_.empty() ? redisConnectWithTimeout(host_.c_str(), port_, tv)
-                              : redisConnectUnixWithTimeout(socket_path_.c_str(), tv);
-  if (!ctx_ || ctx_->err) {
-    if (error) *error = ctx_ ? ctx_->errstr : "cannot allocate redis context";
-    if (ctx_) redisFree(ctx_);
-    ctx_ = nullptr;
-    return false;
-  }
-  redisSetTimeout(ctx_, tv);
-  // A command refused here closes the connection: the message says which and
-  // why (Redis's own words; the password itself is never part of them).
-  auto refused = [&](const std::string& what, const redisReply* r) {
-    if (error)
-      *error = what + " failed: " +
-               (r && r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len)
-                                                  : std::string(ctx_->err ? ctx_->errstr : "no reply"));
-    redisFree(ctx_);
-    ctx_ = nullptr;
-    return false;
-  };
-  if (!password_.empty()) {
-    ReplyGuard g{static_cast<redisReply*>(redisCommand(ctx_, "AUTH %b", password_.data(), password_.size()))};
-    if (!g.r || g.r->type == REDIS_REPLY_ERROR)
-      return refused("AUTH (password from state.redis_password_env)", g.r);
-  }
-  if (db_ != 0) {
-    ReplyGuard g{static_cast<redisReply*>(redisCommand(ctx_, "SELECT %d", db_))};
-    if (!g.r || g.r->type == REDIS_REPLY_ERROR) return refused("SELECT " + std::to_string(db_), g.r);
-  }
-  // A server that wants a password we did not send answers NOAUTH only to the
-  // first command: ask now, so that start-up fails with the reason.
-  ReplyGuard ping{static_cast<redisReply*>(redisCommand(ctx_, "PING"))};
-  if (!ping.r || ping.r->type == REDIS_REPLY_ERROR)
-    return refused(password_.empty() ? "PING (no password set: state.redis_password_env)" : "PING", ping.r);
-  return true;
+  ctx_ = connect_redis(endpoint_, std::chrono::seconds(1), error);
+  return ctx_ != nullptr;
 }
 
 bool RedisStateStore::ensure_locked() {
@@ -160,10 +70,8 @@ std::string RedisStateStore::last_error() const {
   return last_error_;
 }
 
-void RedisStateStore::add_spend(const std::string& tenant, const std::string& day_key,
-                                const std::string& month_key, double usd) {
-  std::lock_guard lock(mu_);
-  if (!ensure_locked()) return;
+int RedisStateStore::append_spend_locked(const std::string& tenant, const std::string& day_key,
+                                         const std::string& month_key, double usd) {
   const std::string dk = prefix_ + "spend:" + tenant + ":" + day_key;
   const std::string mk = prefix_ + "spend:" + tenant + ":" + month_key;
   char amt[64];
@@ -172,14 +80,26 @@ void RedisStateStore::add_spend(const std::string& tenant, const std::string& da
   redisAppendCommand(ctx_, "EXPIRE %b %ld", dk.data(), dk.size(), kDayTtl);
   redisAppendCommand(ctx_, "INCRBYFLOAT %b %s", mk.data(), mk.size(), amt);
   redisAppendCommand(ctx_, "EXPIRE %b %ld", mk.data(), mk.size(), kMonthTtl);
-  for (int i = 0; i < 4; ++i) {
+  return 4;
+}
+
+bool RedisStateStore::read_replies_locked(int n, const char* what) {
+  for (int i = 0; i < n; ++i) {
     ReplyGuard g;
     if (redisGetReply(ctx_, reinterpret_cast<void**>(&g.r)) != REDIS_OK) {
-      drop_locked("add_spend");
-      return;
+      drop_locked(what);
+      return false;
     }
-    if (g.r && g.r->type == REDIS_REPLY_ERROR) last_error_ = std::string("add_spend: ") + g.r->str;
+    if (g.r && g.r->type == REDIS_REPLY_ERROR) last_error_ = std::string(what) + ": " + g.r->str;
   }
+  return true;
+}
+
+void RedisStateStore::add_spend(const std::string& tenant, const std::string& day_key,
+                                const std::string& month_key, double usd) {
+  std::lock_guard lock(mu_);
+  if (!ensure_locked()) return;
+  read_replies_locked(append_spend_locked(tenant, day_key, month_key, usd), "add_spend");
 }
 
 double RedisStateStore::spend(const std::string& tenant, const std::string& window_key) {
@@ -194,9 +114,7 @@ double RedisStateStore::spend(const std::string& tenant, const std::string& wind
   return reply_number(g.r);
 }
 
-void RedisStateStore::record_usage(const UsageRecord& r) {
-  std::lock_guard lock(mu_);
-  if (!ensure_locked()) return;
+int RedisStateStore::append_usage_locked(const UsageRecord& r) {
   const std::int64_t hour = hour_bucket(r.at);
   const std::string k = prefix_ + "usage:" + std::to_string(hour) + ":" + r.route + kSep + r.backend + kSep + r.tenant;
   const std::string idx = prefix_ + "usage:index";
@@ -211,14 +129,23 @@ void RedisStateStore::record_usage(const UsageRecord& r) {
   redisAppendCommand(ctx_, "ZADD %b %lld %b", idx.data(), idx.size(), static_cast<long long>(hour), k.data(), k.size());
   const std::string cutoff = "(" + std::to_string(hour - kUsageTtl);
   redisAppendCommand(ctx_, "ZREMRANGEBYSCORE %b -inf %s", idx.data(), idx.size(), cutoff.c_str());
-  for (int i = 0; i < 8; ++i) {
-    ReplyGuard g;
-    if (redisGetReply(ctx_, reinterpret_cast<void**>(&g.r)) != REDIS_OK) {
-      drop_locked("record_usage");
-      return;
-    }
-    if (g.r && g.r->type == REDIS_REPLY_ERROR) last_error_ = std::string("record_usage: ") + g.r->str;
-  }
+  return 8;
+}
+
+void RedisStateStore::record_usage(const UsageRecord& r) {
+  std::lock_guard lock(mu_);
+  if (!ensure_locked()) return;
+  read_replies_locked(append_usage_locked(r), "record_usage");
+}
+
+bool RedisStateStore::write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) {
+  // One pipelined round trip for the whole batch.
+  std::lock_guard lock(mu_);
+  if (!ensure_locked()) return false;
+  int n = 0;
+  for (const auto& u : usage) n += append_usage_locked(u);
+  for (const auto& d : spend) n += append_spend_locked(d.tenant, d.day_key, d.month_key, d.usd);
+  return read_replies_locked(n, "write_batch");
 }
 
 std::vector<StateStore::UsageRow> RedisStateStore::usage_since(std::chrono::system_clock::time_point since) {

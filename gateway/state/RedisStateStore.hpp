@@ -12,6 +12,7 @@
 
 #include <mutex>
 
+#include "gateway/state/RedisConnection.hpp"
 #include "gateway/state/StateStore.hpp"
 
 struct redisContext;
@@ -31,6 +32,7 @@ class RedisStateStore final : public StateStore {
                  double usd) override;
   double spend(const std::string& tenant, const std::string& window_key) override;
   void record_usage(const UsageRecord&) override;
+  bool write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) override;
   std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) override;
   std::string last_error() const override;
   const char* kind() const override { return "redis"; }
@@ -43,14 +45,15 @@ class RedisStateStore final : public StateStore {
   bool connect_locked(std::string* error);
   bool ensure_locked();
   void drop_locked(const char* what);
+  // Append the commands of one record; return how many replies to read.
+  int append_spend_locked(const std::string& tenant, const std::string& day_key, const std::string& month_key,
+                          double usd);
+  int append_usage_locked(const UsageRecord& r);
+  bool read_replies_locked(int n, const char* what);
 
   mutable std::mutex mu_;
   redisContext* ctx_ = nullptr;
-  std::string host_ = "127.0.0.1";
-  int port_ = 6379;
-  std::string socket_path_;  // set for unix:// URLs
-  int db_ = 0;
-  std::string password_;
+  RedisEndpoint endpoint_;
   std::string prefix_;
   std::string last_error_;
 };

@@ -146,13 +146,14 @@ void SqliteStateStore::add_spend(const std::string& tenant, const std::string& d
   commit_locked(in_tx);
 }
 
-void SqliteStateStore::write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) {
+bool SqliteStateStore::write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) {
   // One transaction: one fsync of the WAL for the whole batch.
   std::lock_guard lock(mu_);
   const bool in_tx = begin_locked();
   for (const auto& u : usage) record_usage_locked(u);
   for (const auto& d : spend) add_spend_locked(d.tenant, d.day_key, d.month_key, d.usd);
   commit_locked(in_tx);
+  return true;  // a local file: errors are reported in last_error(), not retried
 }
 
 double SqliteStateStore::spend(const std::string& tenant, const std::string& window_key) {

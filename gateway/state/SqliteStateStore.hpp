@@ -25,7 +25,7 @@ class SqliteStateStore final : public StateStore {
                  double usd) override;
   double spend(const std::string& tenant, const std::string& window_key) override;
   void record_usage(const UsageRecord&) override;
-  void write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) override;
+  bool write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) override;
   std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) override;
   std::string last_error() const override;
   const char* kind() const override { return "sqlite"; }

@@ -48,10 +48,12 @@ class StateStore {
   // Aggregated per (route, backend, tenant, UTC hour of `at`); `requests` of them.
   virtual void record_usage(const UsageRecord&) = 0;
   // Many at once (Accounting's flush); stores that can make it one transaction
-  // or one round trip do.
-  virtual void write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) {
+  // or one round trip do. false: not written (the store is unreachable) —
+  // the caller keeps the batch and tries again.
+  virtual bool write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) {
     for (const auto& u : usage) record_usage(u);
     for (const auto& s : spend) add_spend(s.tenant, s.day_key, s.month_key, s.usd);
+    return true;
   }
   // Per (route, backend), summed over tenants, for hour buckets starting at or
   // after the hour that contains `since`.

@@ -86,6 +86,22 @@ static std::uint32_t ceil_seconds(double s) {
   return static_cast<std::uint32_t>(std::max(1.0, std::ceil(s - 1e-9)));
 }
 
+std::string rate_limit_message(const config::TenantConfig& t, int limit_kind, std::uint32_t retry_after_s,
+                               std::uint64_t estimated_tokens, bool too_large) {
+  if (limit_kind == static_cast<int>(RateLimiter::Limit::requests_per_minute))
+    return "Rate limit reached for tenant '" + t.name + "': requests_per_minute limit of " +
+           std::to_string(t.rate_limit.requests_per_minute.value_or(0)) + " requests. Retry after " +
+           std::to_string(retry_after_s) + " s.";
+  const std::string tpm = std::to_string(t.rate_limit.tokens_per_minute.value_or(0));
+  if (too_large)
+    return "Request too large for tenant '" + t.name + "': an estimated " + std::to_string(estimated_tokens) +
+           " tokens (prompt + max_tokens) exceed the tokens_per_minute limit of " + tpm +
+           ". Lower max_tokens or shorten the prompt.";
+  return "Rate limit reached for tenant '" + t.name + "': tokens_per_minute limit of " + tpm +
+         " tokens (this request: an estimated " + std::to_string(estimated_tokens) + "). Retry after " +
+         std::to_string(retry_after_s) + " s.";
+}
+
 RateLimiter::Verdict RateLimiter::admit(const config::TenantConfig& t, std::uint64_t estimated_tokens,
                                         std::chrono::steady_clock::time_point now) {
   Verdict v;
@@ -97,9 +113,7 @@ RateLimiter::Verdict RateLimiter::admit(const config::TenantConfig& t, std::uint
     v.allowed = false;
     v.limit = Limit::requests_per_minute;
     v.retry_after_s = ceil_seconds(b.requests.seconds_until(1.0, now));
-    v.message = "Rate limit reached for tenant '" + t.name + "': requests_per_minute limit of " +
-                std::to_string(*t.rate_limit.requests_per_minute) + " requests. Retry after " +
-                std::to_string(v.retry_after_s) + " s.";
+    v.message = rate_limit_message(t, static_cast<int>(v.limit), v.retry_after_s, estimated_tokens, false);
     return v;
   }
   if (b.has_tokens && !b.tokens.can_take(tokens, now)) {
@@ -107,14 +121,7 @@ RateLimiter::Verdict RateLimiter::admit(const config::TenantConfig& t, std::uint
     v.limit = Limit::tokens_per_minute;
     const double wait = b.tokens.seconds_until(tokens, now);
     v.retry_after_s = ceil_seconds(wait);
-    if (!std::isfinite(wait))
-      v.message = "Request too large for tenant '" + t.name + "': an estimated " +
-                  std::to_string(estimated_tokens) + " tokens (prompt + max_tokens) exceed the tokens_per_minute limit of " +
-                  std::to_string(*t.rate_limit.tokens_per_minute) + ". Lower max_tokens or shorten the prompt.";
-    else
-      v.message = "Rate limit reached for tenant '" + t.name + "': tokens_per_minute limit of " +
-                  std::to_string(*t.rate_limit.tokens_per_minute) + " tokens (this request: an estimated " +
-                  std::to_string(estimated_tokens) + "). Retry after " + std::to_string(v.retry_after_s) + " s.";
+    v.message = rate_limit_message(t, static_cast<int>(v.limit), v.retry_after_s, estimated_tokens, !std::isfinite(wait));
     return v;
   }
   if (b.has_requests) b.requests.take(1.0, now);

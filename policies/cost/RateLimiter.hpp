@@ -40,6 +40,11 @@ class TokenBucket {
   clock::time_point last_{};
 };
 
+// The 429 message for a refusal: names the limit, the wait, and for a request
+// that can never pass (too_large) what to change.
+std::string rate_limit_message(const config::TenantConfig& tenant, int limit_kind, std::uint32_t retry_after_s,
+                               std::uint64_t estimated_tokens, bool too_large);
+
 class RateLimiter {
  public:
   enum class Limit { none, requests_per_minute, tokens_per_minute };
