@@ -79,6 +79,10 @@ server::Response AdminHandler::respond(const server::Request& req) {
   const bool get = req.method() == http::verb::get;
   const bool post = req.method() == http::verb::post;
 
+  const std::string degraded = services_.quota().degraded();
+  services_.metrics()
+      .state_store_degraded.Add({{"store", services_.quota().kind()}})
+      .Set(degraded.empty() ? 0 : 1);
   if (path == "/metrics" && get) {
     return make(200, services_.metrics().serialize(), "text/plain; version=0.0.4");
   }
@@ -89,10 +93,15 @@ server::Response AdminHandler::respond(const server::Request& req) {
     std::string why;
     if (services_.draining.load())
       return make(503, json::serialize(json::object{{"ready", false}, {"reason", "draining"}}));
-    else if (snap->ready(&why))
-      return make(200, R"({"ready":true})");
-    else
+    else if (!snap->ready(&why))
       return make(503, json::serialize(json::object{{"ready", false}, {"reason", why}}));
+    else if (!degraded.empty())
+      // Still serving: with serve_local this replica decides budgets alone; with
+      // reject only tenants with budgets are refused. Taking every replica out
+      // of service because Redis is down would be an outage of its own.
+      return make(200, json::serialize(json::object{{"ready", true}, {"degraded", degraded}}));
+    else
+      return make(200, R"({"ready":true})");
   }
   if (path.rfind("/admin/", 0) != 0) {
     return (error(404,

@@ -63,7 +63,9 @@ Metrics::Metrics()
       config_reloads_total(
           in(BuildCounter(), *registry_, "hybridgw_config_reloads_total", "Configuration reloads by result")),
       stream_errors_total(in(BuildCounter(), *registry_, "hybridgw_stream_errors_total",
-                             "Streams that broke after bytes reached the client")) {}
+                             "Streams that broke after bytes reached the client")),
+      state_store_degraded(in(BuildGauge(), *registry_, "hybridgw_state_store_degraded",
+                              "1 while the shared state store cannot decide budgets and rate limits")) {}
 
 std::string Metrics::serialize() const {
   std::ostringstream out;

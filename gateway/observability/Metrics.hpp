@@ -55,6 +55,7 @@ class Metrics {
   Family<Counter>& compliance_decisions_total;
   Family<Counter>& config_reloads_total;
   Family<Counter>& stream_errors_total;
+  Family<Gauge>& state_store_degraded;
 };
 
 // Handles for one config snapshot. Route, backend and tenant are indices into

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <random>
 
 namespace hgw::state {
 
@@ -95,10 +96,12 @@ for _, k in ipairs({KEYS[3], KEYS[4], KEYS[5], KEYS[6]}) do redis.call('PEXPIRE'
 return {1, tostring(used_d), tostring(used_m), '', '', '0'}
 )";
 
-// KEYS: spend day, spend month, reservations, expiries, -, -, rate
-// ARGV: 1 -, 2 id ('' none), 3 actual usd, 4 token delta, 5 rpm, 6 tpm, 7 day ttl s, 8 month ttl s,
-//       9..12 -, 13 reserved-sum key prefix
+// KEYS: spend day, spend month, reservations, expiries, -, -, rate, this settle's marker
+// ARGV: 1 -, 2 reservation id ('' none), 3 actual usd, 4 token delta, 5 rpm, 6 tpm, 7 day ttl s,
+//       8 month ttl s, 9..12 -, 13 reserved-sum key prefix
+// A settle is applied once: a retry of one whose answer was lost finds its marker.
 constexpr const char* kSettleBody = R"(
+if not redis.call('SET', KEYS[8], '1', 'NX', 'EX', 3600) then return 0 end
 if ARGV[2] ~= '' then release(ARGV[2], KEYS[3], KEYS[4], ARGV[13]) end
 local actual = tonumber(ARGV[3])
 if actual > 0 then
@@ -154,10 +157,18 @@ RedisQuota::RedisQuota(RedisEndpoint endpoint, std::string key_prefix, Options o
         // replica spent since (local_mutex_ is held by the caller).
         double v = 0;
         if (auto it = last_spent_.find({tenant, window}); it != last_spent_.end()) v = it->second;
-        for (const auto& [key, usd] : unreconciled_)
-          if (std::get<0>(key) == tenant && (std::get<1>(key) == window || std::get<2>(key) == window)) v += usd;
+        for (const auto& u : unreconciled_)
+          if (u.settle.tenant->name == tenant && (u.settle.day_key == window || u.settle.month_key == window))
+            v += u.settle.actual_usd;
         return v;
       }) {
+  // Ids must never repeat across replicas or restarts (a pod restarts with its
+  // name, a container with pid 1): a random part of each incarnation's own.
+  std::random_device entropy;
+  const std::uint64_t incarnation = (static_cast<std::uint64_t>(entropy()) << 32) ^ entropy();
+  char suffix[20];
+  std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(incarnation));
+  options_.replica += (options_.replica.empty() ? "" : ":") + std::string(suffix);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -201,11 +212,15 @@ QuotaGrant RedisQuota::decide_locally(const QuotaAsk& ask) {
 
 QuotaGrant RedisQuota::admit_locally(const QuotaAsk& ask) { return decide_locally(ask); }
 
-void RedisQuota::settle_locally(const QuotaSettle& s) {
+void RedisQuota::settle_locally(const QuotaSettle& s, std::uint64_t settle_id) {
   std::lock_guard lock(local_mutex_);
   if (s.local) local_.settle(s);
-  // Added to Redis when it is back; counted by the local budget meanwhile.
-  if (s.actual_usd > 0) unreconciled_[{s.tenant->name, s.day_key, s.month_key}] += s.actual_usd;
+  // Sent to Redis when it is back (a local reservation is no reservation
+  // there); counted by the local budget meanwhile.
+  QuotaSettle pending = s;
+  if (s.local) pending.reservation = 0;
+  if (pending.actual_usd > 0 || pending.reservation != 0)
+    unreconciled_.push_back({pending, settle_id});
 }
 
 void RedisQuota::admit(const QuotaAsk& ask, std::function<void(QuotaGrant)> done) {
@@ -223,10 +238,12 @@ void RedisQuota::admit(const QuotaAsk& ask, std::function<void(QuotaGrant)> done
 }
 
 void RedisQuota::settle(const QuotaSettle& s) {
-  if (s.local || !degraded().empty()) return settle_locally(s);
+  const std::uint64_t id = next_id_.fetch_add(1);
+  if (s.local || !degraded().empty()) return settle_locally(s, id);
   Job job;
   job.admit = false;
   job.settle = s;
+  job.id = id;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(job));
@@ -287,7 +304,7 @@ std::vector<std::string> RedisQuota::settle_args(const Job& job) const {
   auto opt = [](const auto& o) { return o ? number(static_cast<double>(*o)) : std::string(); };
   return {"EVALSHA",
           settle_sha_,
-          "7",
+          "8",
           key("spend", t.name) + ":" + s.day_key,
           key("spend", t.name) + ":" + s.month_key,
           key("resv", t.name),
@@ -295,6 +312,7 @@ std::vector<std::string> RedisQuota::settle_args(const Job& job) const {
           key("resv_sum", t.name) + ":" + s.day_key,
           key("resv_sum", t.name) + ":" + s.month_key,
           key("rate", t.name),
+          prefix_ + "settled:" + options_.replica + "-s" + std::to_string(job.id),
           "",
           s.reservation ? options_.replica + "-" + std::to_string(s.reservation) : std::string(),
           number(s.actual_usd),
@@ -387,34 +405,33 @@ void RedisQuota::enter_degraded(const std::string& why) {
   degraded_why_ = why;
 }
 
-// Adds what was spent while degraded; false when Redis failed again.
+// Sends the unconfirmed settles, oldest first; false when Redis failed again.
 bool RedisQuota::reconcile() {
-  std::map<std::tuple<std::string, std::string, std::string>, double> pending;
-  {
-    std::lock_guard lock(local_mutex_);
-    pending = unreconciled_;
-  }
-  for (const auto& [key_parts, usd] : pending) {
-    const auto& [tenant, day, month] = key_parts;
-    const std::string dk = key("spend", tenant) + ":" + day, mk = key("spend", tenant) + ":" + month;
-    const std::string amount = number(usd);
-    redisAppendCommand(ctx_, "INCRBYFLOAT %b %s", dk.data(), dk.size(), amount.c_str());
-    redisAppendCommand(ctx_, "EXPIRE %b %ld", dk.data(), dk.size(), kDayTtl);
-    redisAppendCommand(ctx_, "INCRBYFLOAT %b %s", mk.data(), mk.size(), amount.c_str());
-    redisAppendCommand(ctx_, "EXPIRE %b %ld", mk.data(), mk.size(), kMonthTtl);
-    for (int i = 0; i < 4; ++i) {
-      ReplyGuard g;
-      if (redisGetReply(ctx_, reinterpret_cast<void**>(&g.r)) != REDIS_OK) return false;
+  for (;;) {
+    Unconfirmed next;
+    {
+      std::lock_guard lock(local_mutex_);
+      if (unreconciled_.empty()) break;
+      next = unreconciled_.front();
     }
-    std::lock_guard lock(local_mutex_);
-    auto it = unreconciled_.find(key_parts);
-    if (it != unreconciled_.end()) {
-      it->second -= usd;  // what was added while we wrote stays for the next time
-      if (it->second <= 1e-15) unreconciled_.erase(it);
+    Job job;
+    job.admit = false;
+    job.settle = next.settle;
+    job.id = next.settle_id;
+    const auto args = settle_args(job);
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
     }
+    ReplyGuard g{static_cast<redisReply*>(
+        redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()))};
+    if (!g.r || g.r->type == REDIS_REPLY_ERROR) return false;
+    std::lock_guard lock(local_mutex_);
+    unreconciled_.pop_front();
   }
   std::lock_guard lock(local_mutex_);
-  if (!unreconciled_.empty()) return true;  // more spent meanwhile: next round
   if (!degraded_why_.empty()) std::cerr << "hybridgw: shared quota store is back: budgets and rate limits are shared again\n";
   degraded_why_.clear();
   last_spent_.clear();
@@ -431,10 +448,10 @@ void RedisQuota::fail_batch(std::vector<Job>& batch, const std::string& why) {
     if (job.admit) {
       if (job.done) job.done(decide_locally(job.ask));
     } else {
-      // The reservation made in Redis expires there; the spend is added when it is back.
+      // Sent again when Redis is back, with the same id (applied once).
       QuotaSettle s = job.settle;
       s.local = false;
-      settle_locally(s);
+      settle_locally(s, job.id);
     }
   }
   batch.clear();
@@ -471,8 +488,7 @@ void RedisQuota::process(std::vector<Job>& batch) {
       }
       if (batch[i].done) batch[i].done(grant_from_reply(batch[i], r));
     } else if (!r || r->type == REDIS_REPLY_ERROR) {
-      QuotaSettle s = batch[i].settle;
-      settle_locally(s);
+      settle_locally(batch[i].settle, batch[i].id);
     }
   }
 }

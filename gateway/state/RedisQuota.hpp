@@ -68,7 +68,7 @@ class RedisQuota final : public QuotaStore {
     bool admit = true;
     QuotaAsk ask;
     QuotaSettle settle;
-    std::uint64_t id = 0;  // the reservation id an admit asks for
+    std::uint64_t id = 0;  // the reservation id an admit asks for, the settle id of a settle
     std::function<void(QuotaGrant)> done;
   };
   void run();
@@ -78,7 +78,7 @@ class RedisQuota final : public QuotaStore {
   void enter_degraded(const std::string& why);
   bool reconcile();
   QuotaGrant decide_locally(const QuotaAsk& ask);
-  void settle_locally(const QuotaSettle& s);
+  void settle_locally(const QuotaSettle& s, std::uint64_t settle_id);
   std::vector<std::string> admit_args(const Job& job) const;
   std::vector<std::string> settle_args(const Job& job) const;
   QuotaGrant grant_from_reply(const Job& job, const struct redisReply* reply);
@@ -96,7 +96,14 @@ class RedisQuota final : public QuotaStore {
   // What this replica knows while Redis cannot answer.
   mutable std::mutex local_mutex_;
   std::map<std::pair<std::string, std::string>, double> last_spent_;  // (tenant, window) → spend last read
-  std::map<std::tuple<std::string, std::string, std::string>, double> unreconciled_;  // spent while degraded
+  // Settles Redis has not confirmed (made while degraded, or whose answer was
+  // lost), in order, each with its id: the settle script applies an id once,
+  // so a settle that did run before its answer was lost is not counted twice.
+  struct Unconfirmed {
+    QuotaSettle settle;
+    std::uint64_t settle_id = 0;
+  };
+  std::deque<Unconfirmed> unreconciled_;
   std::string degraded_why_;
   LocalQuota local_;
 
