@@ -10,6 +10,8 @@
 #include "policies/auth/ApiKey.hpp"
 #include "policies/cost/Budget.hpp"
 
+#include <boost/json.hpp>
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -195,4 +197,31 @@ TEST_CASE("on_store_error: reject refuses tenants with budgets while Redis is go
   CHECK(post_json(gw.port(), "/v1/chat/completions", kChat, open).status == 200);
   REQUIRE(redis.start());
   CHECK(eventually([&] { return post_json(gw.port(), "/v1/chat/completions", kChat, acme).status == 200; }, 10s));
+}
+
+TEST_CASE("the cost report on any replica covers the whole fleet", "[integration][redis][scale]") {
+  PrivateRedis redis;
+  REQUIRE(redis.port() != 0);
+  auto sim = start_sim("api");
+  Replicas r(replica_yaml(sim->port(), redis.url(), unique_prefix("report"), ""), 3);
+  Tally tally;
+  spread(r, tally, 3, 4, kOpenKey);  // 12 requests, four on each replica
+  REQUIRE(tally.ok == 12);
+  for (auto& gw : r.gw) REQUIRE(eventually([&] { return gw->gateway().services().inflight_requests.load() == 0; }));
+  // Each replica flushes its own batch when asked for a report; the others
+  // flush within state.flush_ms, so ask each until the fleet's total shows.
+  for (auto& gw : r.gw) {
+    CHECK(eventually(
+        [&] {
+          auto res = http_request(gw->admin_port(), "GET", "/admin/cost-report");
+          if (res.status != 200) return false;
+          const auto report = boost::json::parse(res.body);
+          for (const auto& route : report.at("windows").at("day").at("routes").as_array())
+            if (route.at("route").as_string() == "chat")
+              return route.at("requests").template to_number<double>() == 12 &&
+                     std::abs(route.at("spend_usd").template to_number<double>() - tally.cost) < 1e-9;
+          return false;
+        },
+        5s));
+  }
 }
