@@ -411,6 +411,7 @@ done
 log "phase 6: detector_bench ${DETECTOR_SECONDS}s per size"
 "$DETECTOR_BENCH" "$DETECTOR_SECONDS" >"$WORK/detector.txt" 2>&1 || die "detector_bench failed"
 fact ELAPSED_S "$(( $(date +%s) - T_START ))"
+fact DATE "$(date '+%Y-%m-%d %H:%M %Z')"
 
 # ---- RESULTS.md --------------------------------------------------------------
 log "writing $OUT"
