@@ -9,6 +9,9 @@
 # environment: BUILD_DIR=build  SECONDS_MEASURED=6  KEEP=0 (1: keep the callgrind output)
 #              DETECTORS=0 (1: every built-in detector on, compliance rules as in
 #              production, so that the cost of scanning each request is measured)
+#              PROFILE=stripped (production: bench/hybridgw-production.yaml.template with
+#              one io thread — access log to a file, SQLite, health checks, a tenant,
+#              every detector, two backends; DETECTORS is then moot)
 # prints:  instructions/request=<n> requests=<n> callgrind=<file if kept>
 # needs: valgrind (apt-get install valgrind), wrk, curl, python3
 set -euo pipefail
@@ -47,9 +50,18 @@ EOF
 "$SIM" --listen "127.0.0.1:$SIM_PORT" --threads 1 --name instr-sim --token-delay-ms 1 --max-recorded 0 \
   >"$WORK/sim.out" 2>&1 &
 PIDS+=($!)
+case "${PROFILE:-stripped}" in
+  stripped) TEMPLATE="$ROOT/bench/hybridgw.yaml.template" ;;
+  production) TEMPLATE="$ROOT/bench/hybridgw-production.yaml.template" ;;
+  *) echo "instructions.sh: PROFILE must be stripped or production" >&2; exit 1 ;;
+esac
+# The production profile's tenant key is the one bench/post_chat.lua sends.
+TENANT_KEY=$(printf '%s' sk-bench-not-a-real-key | "$GW" hash-key)
 sed -e "s|@SIM_PORT@|$SIM_PORT|g" -e "s|@PORT@|$GW_PORT|g" -e "s|@ADMIN_PORT@|$ADMIN_PORT|g" \
-  "$ROOT/bench/hybridgw.yaml.template" >"$WORK/hybridgw.yaml"
-if [ "${DETECTORS:-0}" = 1 ]; then
+  -e "s|@THREADS@|1|g" -e "s|@DIR@|$WORK|g" -e "s|@TENANT_KEY@|$TENANT_KEY|g" \
+  "$TEMPLATE" >"$WORK/hybridgw.yaml"
+"$GW" check --config "$WORK/hybridgw.yaml" >"$WORK/check.out" 2>&1 || { cat "$WORK/check.out" >&2; echo "instructions.sh: hybridgw check failed" >&2; exit 1; }
+if [ "${DETECTORS:-0}" = 1 ] && [ "${PROFILE:-stripped}" = stripped ]; then
   cat >>"$WORK/hybridgw.yaml" <<'YAML'
 compliance:
   detectors: all

@@ -1,24 +1,39 @@
 #!/usr/bin/env bash
-# hybridgw benchmark (issue 2 "Benchmark", issue 4 detector speed).
+# hybridgw benchmark: the stripped proxy path and the configuration users run,
+# each side by side with nginx, in one run, on loopback only.
 #
-# In one run, on loopback only, side by side:
-#   hybridgw-sim (1 io thread)            the upstream
-#   nginx (1 worker, upstream keepalive)  the baseline proxy in front of it
-#   hybridgw (server.threads: 1)          the gateway in front of the same simulator
-# then, one path after the other:
-#   wrk POST /v1/chat/completions, non-streaming: direct, through nginx, through hybridgw
-#   time to first token of sequential streaming requests (bench/ttft.py) through each path
-#   build/detector_bench (built-in PII detectors, MB/s per prompt size)
-# and writes bench/RESULTS.md.
+# Processes, all up for the whole run, all in front of the same upstream:
+#   hybridgw-sim (1 io thread)                         the upstream
+#   nginx, 1 worker: no access log | access log (combined, to a file)
+#   nginx, 2 workers: access log
+#   hybridgw stripped (bench/hybridgw.yaml.template), 1 io thread
+#   hybridgw production (bench/hybridgw-production.yaml.template), 1 io thread and 2 io threads
+# Paths, measured one after the other, interleaved by round (see PATH_ORDER below):
+#   direct, nginx, hybridgw                  stripped pair (1 worker / 1 thread, no access log)
+#   nginx_log, hybridgw_prod                 production pair (1 worker / 1 thread, access logs)
+#   nginx2_log, hybridgw_prod2               production pair (2 workers / 2 threads, access logs)
+# Phases:
+#   1. wrk, non-streaming, CONNECTIONS (64) connections, saturating       (throughput, CPU/request)
+#   2. the same, paced (each connection pauses ~PACE_MS after an answer)  (latency below saturation)
+#   3. wrk, concurrency 1 (one connection, sequential)                     (added latency p50/p99)
+#   4. time to first token of sequential streams (bench/ttft.py), every path
+#   5. STREAM_SCALE (4,000) concurrent paced streams at once (bench/stream_load.cpp):
+#      largest inter-token gap, completion, RSS growth per open stream      (STREAM_PATHS)
+#   6. detector_bench
+# CPU time (utime+stime of the process on the path, from /proc) is measured around every
+# wrk run and every stream-scale run. Writes bench/RESULTS.md (bench/report.py).
 #
 # usage: bench/run.sh          (from anywhere; builds BUILD_DIR if the binaries are missing)
-# environment (defaults):
-#   BUILD_DIR=build-bench  DURATION=10 (s per wrk run)  ROUNDS=3 (interleaved runs per path; the median counts)
-#   WARMUP=2 (s per path, before the first round)  CONNECTIONS=64
-#   WRK_THREADS=2  STREAMS=200 (sequential streaming requests per path)  TOKEN_DELAY_MS=1
-#   PACE_MS=5 (paced rounds: each connection pauses this long on average after every answer,
-#             uniform in [0, 2 × PACE_MS]; 0 skips them)
+# environment (defaults; the full run takes about 10 minutes):
+#   BUILD_DIR=build-bench  DURATION=8 (s per wrk run, phases 1 and 2)  ROUNDS=3 (interleaved rounds
+#   per phase; the median counts)  WARMUP=2 (s per path before phase 1)  CONNECTIONS=64  WRK_THREADS=2
+#   PACE_MS=5 (phase 2: mean pause, uniform in [0, 2 × PACE_MS]; 0 skips the phase)
+#   C1_DURATION=5 (s per concurrency-1 run; 0 skips phase 3)
+#   STREAMS=200 (phase 4: sequential streams per path)  TOKEN_DELAY_MS=1
+#   STREAM_SCALE=4000 (phase 5; 0 skips it)  STREAM_TOKENS=50  STREAM_TOKEN_DELAY_MS=100
+#   STREAM_PATHS="direct nginx2_log hybridgw_prod2"  STREAM_TIMEOUT_S=120
 #   DETECTOR_SECONDS=1  OUT=bench/RESULTS.md  KEEP_TMP=0 (1: keep the temp dir with raw outputs)
+# smoke: DURATION=3 ROUNDS=1 WARMUP=1 C1_DURATION=2 STREAMS=20 STREAM_SCALE=500 bench/run.sh
 # exit status: 0 ok; 1 something failed to start or a tool is missing;
 #              3 the run finished but a path answered errors (RESULTS.md is written and says so).
 set -euo pipefail
@@ -27,40 +42,67 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
-DURATION=${DURATION:-10}
+DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-2}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
+PACE_MS=${PACE_MS:-5}
+C1_DURATION=${C1_DURATION:-5}
 STREAMS=${STREAMS:-200}
 TOKEN_DELAY_MS=${TOKEN_DELAY_MS:-1}
-PACE_MS=${PACE_MS:-5}
+STREAM_SCALE=${STREAM_SCALE:-4000}
+STREAM_TOKENS=${STREAM_TOKENS:-50}
+STREAM_TOKEN_DELAY_MS=${STREAM_TOKEN_DELAY_MS:-100}
+STREAM_PATHS=${STREAM_PATHS:-direct nginx2_log hybridgw_prod2}
+STREAM_TIMEOUT_S=${STREAM_TIMEOUT_S:-120}
 DETECTOR_SECONDS=${DETECTOR_SECONDS:-1}
 OUT=${OUT:-$BENCH/RESULTS.md}
 KEEP_TMP=${KEEP_TMP:-0}
 POOL_IDLE_WAIT=${POOL_IDLE_WAIT:-7}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+BENCH_KEY=sk-bench-not-a-real-key   # the key bench/post_chat.lua and the stream tools send
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-for tool in wrk python3 curl; do
-  command -v "$tool" >/dev/null || die "$tool not found (apt-get install wrk python3 curl)"
+for tool in wrk python3 curl ss; do
+  command -v "$tool" >/dev/null || die "$tool not found (apt-get install wrk python3 curl iproute2)"
 done
 [ -x "$NGINX" ] || die "nginx not found (apt-get install nginx-light)"
 
+# ---- file descriptors ---------------------------------------------------------
+# The stream-scale phase holds STREAM_SCALE client sockets in stream_load and twice
+# as many in a proxy (client + upstream side); every process started here inherits
+# this shell's limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+STREAM_SKIP=""
+if [ "$STREAM_SCALE" != 0 ] && [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((2 * STREAM_SCALE + 512)) ]; then
+  STREAM_SKIP="open-file limit $NOFILE (ulimit -Hn) is below the $((2 * STREAM_SCALE + 512)) a proxy needs for $STREAM_SCALE streams"
+  log "WARNING: $STREAM_SKIP; the stream-scale phase is skipped"
+fi
+
 # ---- build -------------------------------------------------------------------
-if [ ! -x "$BUILD_DIR/hybridgw" ] || [ ! -x "$BUILD_DIR/hybridgw-sim" ] || [ ! -x "$BUILD_DIR/detector_bench" ]; then
-  log "building Release binaries in $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$BUILD_DIR" --target hybridgw hybridgw-sim detector_bench -j"$(nproc)"
+TARGETS="hybridgw hybridgw-sim detector_bench stream_load"
+missing=0
+for t in $TARGETS; do [ -x "$BUILD_DIR/$t" ] || missing=1; done
+if [ "$missing" = 1 ]; then
+  log "building Release binaries ($TARGETS) in $BUILD_DIR"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -Wno-dev >/dev/null
+  # shellcheck disable=SC2086
+  nice -n 15 cmake --build "$BUILD_DIR" --target $TARGETS -j"$(nproc)"
 fi
 GW="$BUILD_DIR/hybridgw"
 SIM="$BUILD_DIR/hybridgw-sim"
 DETECTOR_BENCH="$BUILD_DIR/detector_bench"
+STREAM_LOAD="$BUILD_DIR/stream_load"
 
 # ---- processes and clean-up --------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hybridgw-bench.XXXXXX")
+FACTS="$WORK/facts.txt"   # KEY VALUE lines for bench/report.py
+: >"$FACTS"
+fact() { printf '%s %s\n' "$1" "$2" >>"$FACTS"; }
 PIDS=()
 cleanup() {
   local rc=$?
@@ -81,11 +123,14 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+T_START=$(date +%s)
 
 # Free loopback ports (bound and released at once; nothing else races for them here).
-read -r NGX_PORT NGX_STREAM_PORT GW_PORT GW_ADMIN_PORT < <(python3 - <<'EOF'
+read -r NGX_PORT NGX_STREAM_PORT NGX_LOG_PORT NGX_LOG_STREAM_PORT \
+        NGX2_PORT NGX2_STREAM_PORT NGX2_LOG_PORT NGX2_LOG_STREAM_PORT \
+        GW_PORT GW_ADMIN_PORT GWP_PORT GWP_ADMIN_PORT GWP2_PORT GWP2_ADMIN_PORT < <(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(14)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])
@@ -122,490 +167,261 @@ done
 [ -n "$SIM_PORT" ] || { cat "$WORK/sim.err" >&2; die "hybridgw-sim did not start"; }
 wait_http "http://127.0.0.1:$SIM_PORT/v1/models" || die "hybridgw-sim does not answer on port $SIM_PORT"
 
-# 2. nginx
-log "starting nginx"
-mkdir -p "$WORK/nginx"
+# 2. nginx: one instance with 1 worker (servers without and with access log), one with 2 workers
 USER_LINE=""
 [ "$(id -u)" = 0 ] && USER_LINE="user root;"
-sed -e "s|@DIR@|$WORK/nginx|g" -e "s|@SIM_PORT@|$SIM_PORT|g" -e "s|@PORT@|$NGX_PORT|g" \
-    -e "s|@STREAM_PORT@|$NGX_STREAM_PORT|g" -e "s|@USER_LINE@|$USER_LINE|g" \
-    "$BENCH/nginx.conf.template" >"$WORK/nginx/nginx.conf"
-"$NGINX" -t -q -p "$WORK/nginx/" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" \
-  || die "nginx rejects $WORK/nginx/nginx.conf"
-"$NGINX" -p "$WORK/nginx/" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" -g 'daemon off;' \
-  >"$WORK/nginx.out" 2>&1 &
-NGX_PID=$!
-PIDS+=("$NGX_PID")
-wait_http "http://127.0.0.1:$NGX_PORT/v1/models" || { cat "$WORK/nginx/error.log" >&2; die "nginx did not start"; }
-wait_http "http://127.0.0.1:$NGX_STREAM_PORT/v1/models" || die "nginx stream server did not start"
+start_nginx() {  # name workers port stream_port log_port log_stream_port -> sets NGX_PID_<name>
+  local name=$1 workers=$2 dir="$WORK/$1"
+  mkdir -p "$dir"
+  sed -e "s|@DIR@|$dir|g" -e "s|@SIM_PORT@|$SIM_PORT|g" -e "s|@WORKERS@|$workers|g" \
+      -e "s|@LOG_STREAM_PORT@|$6|g" -e "s|@LOG_PORT@|$5|g" -e "s|@STREAM_PORT@|$4|g" -e "s|@PORT@|$3|g" \
+      -e "s|@USER_LINE@|$USER_LINE|g" "$BENCH/nginx.conf.template" >"$dir/nginx.conf"
+  "$NGINX" -t -q -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" || die "nginx rejects $dir/nginx.conf"
+  "$NGINX" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;' >"$WORK/$name.out" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  printf -v "NGX_PID_$name" '%s' "$pid"
+  local p
+  for p in "$3" "$4" "$5" "$6"; do
+    wait_http "http://127.0.0.1:$p/v1/models" || { cat "$dir/error.log" >&2; die "nginx $name does not answer on $p"; }
+  done
+}
+log "starting nginx (1 worker) and nginx (2 workers)"
+start_nginx nginx1 1 "$NGX_PORT" "$NGX_STREAM_PORT" "$NGX_LOG_PORT" "$NGX_LOG_STREAM_PORT"
+start_nginx nginx2 2 "$NGX2_PORT" "$NGX2_STREAM_PORT" "$NGX2_LOG_PORT" "$NGX2_LOG_STREAM_PORT"
+workers_of() {  # master pid -> worker pids (space-separated), waiting until there are N
+  local master=$1 want=$2 w i
+  for i in $(seq 50); do
+    w=$(pgrep -P "$master" | tr '\n' ' ' | sed 's/ $//')
+    [ "$(wc -w <<<"$w")" -ge "$want" ] && { echo "$w"; return 0; }
+    sleep 0.1
+  done
+  echo "$w"
+}
+NGX1_WORKERS=$(workers_of "$NGX_PID_nginx1" 1)
+NGX2_WORKERS=$(workers_of "$NGX_PID_nginx2" 2)
+[ "$(wc -w <<<"$NGX2_WORKERS")" = 2 ] || die "nginx2 has workers '$NGX2_WORKERS', expected 2"
 
-# 3. hybridgw
-log "starting hybridgw"
-sed -e "s|@SIM_PORT@|$SIM_PORT|g" -e "s|@PORT@|$GW_PORT|g" -e "s|@ADMIN_PORT@|$GW_ADMIN_PORT|g" \
-  "$BENCH/hybridgw.yaml.template" >"$WORK/hybridgw.yaml"
-"$GW" check --config "$WORK/hybridgw.yaml" >"$WORK/gw-check.out" 2>&1 \
-  || { cat "$WORK/gw-check.out" >&2; die "hybridgw check failed"; }
-"$GW" serve --config "$WORK/hybridgw.yaml" >"$WORK/gw.out" 2>"$WORK/gw.err" &
-GW_PID=$!
-PIDS+=("$GW_PID")
-wait_http "http://127.0.0.1:$GW_ADMIN_PORT/readyz" || { cat "$WORK/gw.err" >&2; die "hybridgw did not become ready"; }
-wait_http "http://127.0.0.1:$GW_PORT/v1/models" || die "hybridgw main listener does not answer"
+# 3. hybridgw: stripped (1 thread), production (1 thread), production (2 threads)
+TENANT_KEY=$(printf '%s' "$BENCH_KEY" | "$GW" hash-key)
+start_gw() {  # name template threads port admin_port -> sets GW_PID_<name>
+  local name=$1 template=$2 threads=$3 port=$4 admin=$5 dir="$WORK/$1"
+  mkdir -p "$dir"
+  sed -e "s|@SIM_PORT@|$SIM_PORT|g" -e "s|@PORT@|$port|g" -e "s|@ADMIN_PORT@|$admin|g" \
+      -e "s|@THREADS@|$threads|g" -e "s|@DIR@|$dir|g" -e "s|@TENANT_KEY@|$TENANT_KEY|g" \
+      "$BENCH/$template" >"$dir/hybridgw.yaml"
+  "$GW" check --config "$dir/hybridgw.yaml" >"$dir/check.out" 2>&1 \
+    || { cat "$dir/check.out" >&2; die "hybridgw check failed for $name"; }
+  "$GW" serve --config "$dir/hybridgw.yaml" >"$dir/gw.out" 2>"$dir/gw.err" &
+  local pid=$!
+  PIDS+=("$pid")
+  printf -v "GW_PID_$name" '%s' "$pid"
+  wait_http "http://127.0.0.1:$admin/readyz" || { cat "$dir/gw.err" >&2; die "hybridgw $name did not become ready"; }
+  wait_http "http://127.0.0.1:$port/healthz" || die "hybridgw $name main listener does not answer"
+}
+log "starting hybridgw: stripped (1 thread), production (1 thread), production (2 threads)"
+start_gw hybridgw hybridgw.yaml.template 1 "$GW_PORT" "$GW_ADMIN_PORT"
+start_gw hybridgw_prod hybridgw-production.yaml.template 1 "$GWP_PORT" "$GWP_ADMIN_PORT"
+start_gw hybridgw_prod2 hybridgw-production.yaml.template 2 "$GWP2_PORT" "$GWP2_ADMIN_PORT"
+cp "$WORK/hybridgw_prod/check.out" "$WORK/check-production.out"
 
-# Smoke test: one request per path must be a 200 with a chat completion.
+# The path table: name port stream_port "pids whose CPU counts" admin_port (gateways only)
+PATH_ORDER="direct nginx hybridgw nginx_log hybridgw_prod nginx2_log hybridgw_prod2"
+declare -A P_PORT P_SPORT P_PIDS P_ADMIN
+P_PORT[direct]=$SIM_PORT;        P_SPORT[direct]=$SIM_PORT;               P_PIDS[direct]=$SIM_PID
+P_PORT[nginx]=$NGX_PORT;         P_SPORT[nginx]=$NGX_STREAM_PORT;         P_PIDS[nginx]=$NGX1_WORKERS
+P_PORT[nginx_log]=$NGX_LOG_PORT; P_SPORT[nginx_log]=$NGX_LOG_STREAM_PORT; P_PIDS[nginx_log]=$NGX1_WORKERS
+P_PORT[nginx2_log]=$NGX2_LOG_PORT; P_SPORT[nginx2_log]=$NGX2_LOG_STREAM_PORT; P_PIDS[nginx2_log]=$NGX2_WORKERS
+P_PORT[hybridgw]=$GW_PORT;       P_SPORT[hybridgw]=$GW_PORT;              P_PIDS[hybridgw]=$GW_PID_hybridgw
+P_PORT[hybridgw_prod]=$GWP_PORT; P_SPORT[hybridgw_prod]=$GWP_PORT;        P_PIDS[hybridgw_prod]=$GW_PID_hybridgw_prod
+P_PORT[hybridgw_prod2]=$GWP2_PORT; P_SPORT[hybridgw_prod2]=$GWP2_PORT;    P_PIDS[hybridgw_prod2]=$GW_PID_hybridgw_prod2
+P_ADMIN[hybridgw]=$GW_ADMIN_PORT; P_ADMIN[hybridgw_prod]=$GWP_ADMIN_PORT; P_ADMIN[hybridgw_prod2]=$GWP2_ADMIN_PORT
+GATEWAYS="hybridgw hybridgw_prod hybridgw_prod2"
+for sp in $STREAM_PATHS; do [ -n "${P_PORT[$sp]:-}" ] || die "STREAM_PATHS: unknown path $sp (one of: $PATH_ORDER)"; done
+
+# Smoke test: one request per path must be a 200 with a chat completion; the production
+# gateways must refuse a request without the tenant's key.
 BODY='{"model":"bench-model","messages":[{"role":"user","content":"hello"}],"max_tokens":16}'
-for path in "sim:$SIM_PORT" "nginx:$NGX_PORT" "hybridgw:$GW_PORT"; do
-  name=${path%%:*} port=${path##*:}
+for name in $PATH_ORDER; do
+  port=${P_PORT[$name]}
   code=$(curl -s -D "$WORK/smoke-$name.headers" -o "$WORK/smoke-$name.body" -w '%{http_code}' --max-time 5 \
-    -H 'Content-Type: application/json' -d "$BODY" "http://127.0.0.1:$port/v1/chat/completions" || true)
+    -H 'Content-Type: application/json' -H "Authorization: Bearer $BENCH_KEY" -d "$BODY" \
+    "http://127.0.0.1:$port/v1/chat/completions" || true)
   [ "$code" = 200 ] && grep -q '"choices"' "$WORK/smoke-$name.body" \
     || { cat "$WORK/smoke-$name.body" >&2; die "smoke request through $name answered $code"; }
 done
-grep -qi '^x-hybridgw-backend: sim' "$WORK/smoke-hybridgw.headers" || die "hybridgw did not route to the simulator"
+grep -qi '^x-hybridgw-backend: sim\b' "$WORK/smoke-hybridgw.headers" || die "hybridgw did not route to the simulator"
+for g in hybridgw_prod hybridgw_prod2; do
+  grep -qi '^x-hybridgw-backend: sim-local' "$WORK/smoke-$g.headers" || die "$g did not route to sim-local first"
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Content-Type: application/json' -d "$BODY" \
+    "http://127.0.0.1:${P_PORT[$g]}/v1/chat/completions" || true)
+  [ "$code" = 401 ] || die "$g answered $code to a request without a key (expected 401: tenants are on)"
+done
 
 proc_stats() {  # pid -> "rss_kb fds threads"
   local pid=$1
   printf '%s %s %s\n' "$(awk '/^VmRSS/{print $2}' "/proc/$pid/status")" \
     "$(ls "/proc/$pid/fd" | wc -l)" "$(awk '/^Threads/{print $2}' "/proc/$pid/status")"
 }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }  # utime+stime of the main process (all threads)
-
-read -r GW_RSS0 GW_FD0 GW_THR0 < <(proc_stats "$GW_PID")
-curl -s "http://127.0.0.1:$GW_ADMIN_PORT/metrics" >"$WORK/metrics-before.txt"
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-
-# 4. wrk, non-streaming
-run_wrk() {  # name port pid round
-  local name=$1 port=$2 pid=$3 round=$4 url="http://127.0.0.1:$2/v1/chat/completions" t0 t1
-  if [ "$round" = 1 ] && [ "$WARMUP" != 0 ]; then
-    log "wrk $name: warm-up ${WARMUP}s"
-    timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH/post_chat.lua" "$url" \
-      >"$WORK/wrk-$name-warmup.txt" 2>&1 || die "wrk warm-up against $name failed"
-    alive "$pid" || die "$name died during the warm-up"
-  fi
-  log "wrk $name: round $round/$ROUNDS, ${DURATION}s at $CONNECTIONS connections"
-  t0=$(cpu_ticks "$pid")
-  timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
-    -s "$BENCH/post_chat.lua" "$url" >"$WORK/wrk-$name-$round.txt" 2>&1 || die "wrk against $name failed"
-  t1=$(cpu_ticks "$pid")
-  echo $(( t1 - t0 )) >"$WORK/cpu-$name-$round.ticks"
-  alive "$pid" || die "$name died during the run"
+cpu_ticks() {  # pids... -> utime+stime summed (all threads of each process)
+  local sum=0 pid t
+  for pid in "$@"; do
+    t=$(awk '{sub(/^.*\) /, ""); print $12+$13}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    sum=$((sum + t))
+  done
+  echo "$sum"
 }
-NGX_WORKER=$(pgrep -P "$NGX_PID" | head -1 || true)
-# Rounds interleave the three paths so that a burst of other work on the machine
-# hits all of them alike; the report takes the median round.
-for round in $(seq "$ROUNDS"); do
-  run_wrk direct "$SIM_PORT" "$SIM_PID" "$round"
-  run_wrk nginx "$NGX_PORT" "${NGX_WORKER:-$NGX_PID}" "$round"
-  run_wrk hybridgw "$GW_PORT" "$GW_PID" "$round"
+metrics() { curl -s --max-time 5 "http://127.0.0.1:${P_ADMIN[$1]}/metrics" >"$WORK/metrics-$1-$2.txt" || true; }
+
+for g in $GATEWAYS; do
+  read -r rss fd thr < <(proc_stats "${P_PIDS[$g]}")
+  fact "rss0_$g" "$rss"; fact "fd0_$g" "$fd"
+  metrics "$g" before
 done
-# The same connections at a paced load: latency without the queueing of a
-# saturated machine (wrk, the simulator and the proxy share the cores).
-run_paced() {  # name port round
-  local name=$1 port=$2 round=$3
-  log "wrk $name: paced round $round/$ROUNDS, ${DURATION}s at $CONNECTIONS connections, ${PACE_MS} ms mean pause"
-  BENCH_PACE_MS=$PACE_MS timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" \
-    --latency -s "$BENCH/post_chat.lua" "http://127.0.0.1:$port/v1/chat/completions" \
-    >"$WORK/wrk-paced-$name-$round.txt" 2>&1 || die "paced wrk against $name failed"
+fact LOAD_BEFORE "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')"
+
+# ---- wrk phases -------------------------------------------------------------
+# run_wrk KIND NAME ROUND CONNECTIONS THREADS SECONDS [PACE_MS]
+run_wrk() {
+  local kind=$1 name=$2 round=$3 conns=$4 threads=$5 secs=$6 pace=${7:-0}
+  local url="http://127.0.0.1:${P_PORT[$2]}/v1/chat/completions" t0 t1
+  # shellcheck disable=SC2086
+  t0=$(cpu_ticks ${P_PIDS[$name]})
+  BENCH_PACE_MS=$pace timeout $((secs + 30)) wrk -t"$threads" -c"$conns" -d"${secs}s" --latency \
+    -s "$BENCH/post_chat.lua" "$url" >"$WORK/wrk-$kind-$name-$round.txt" 2>&1 || die "wrk ($kind) against $name failed"
+  # shellcheck disable=SC2086
+  t1=$(cpu_ticks ${P_PIDS[$name]})
+  echo $((t1 - t0)) >"$WORK/cpu-$kind-$name-$round.ticks"
+  for pid in ${P_PIDS[$name]}; do alive "$pid" || die "$name died during the $kind run"; done
 }
+# Rounds interleave the paths so that a burst of other work on the machine hits all of
+# them alike; the report takes the median round and per-round ratios.
+log "phase 1: saturating, $CONNECTIONS connections, $ROUNDS × ${DURATION}s per path (+ ${WARMUP}s warm-up)"
+for round in $(seq "$ROUNDS"); do
+  for name in $PATH_ORDER; do
+    if [ "$round" = 1 ] && [ "$WARMUP" != 0 ]; then
+      timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH/post_chat.lua" \
+        "http://127.0.0.1:${P_PORT[$name]}/v1/chat/completions" >"$WORK/wrk-warmup-$name.txt" 2>&1 \
+        || die "wrk warm-up against $name failed"
+    fi
+    log "  round $round/$ROUNDS: $name"
+    run_wrk sat "$name" "$round" "$CONNECTIONS" "$WRK_THREADS" "$DURATION"
+  done
+done
 if [ "$PACE_MS" != 0 ]; then
+  log "phase 2: paced, $CONNECTIONS connections, ${PACE_MS} ms mean pause, $ROUNDS × ${DURATION}s per path"
   for round in $(seq "$ROUNDS"); do
-    run_paced direct "$SIM_PORT" "$round"
-    run_paced nginx "$NGX_PORT" "$round"
-    run_paced hybridgw "$GW_PORT" "$round"
+    for name in $PATH_ORDER; do
+      log "  round $round/$ROUNDS: $name"
+      run_wrk paced "$name" "$round" "$CONNECTIONS" "$WRK_THREADS" "$DURATION" "$PACE_MS"
+    done
   done
 fi
-read -r GW_RSS1 GW_FD1 GW_THR1 < <(proc_stats "$GW_PID")
-GW_UPSTREAM1=$(ss -tnp state established "( dport = :$SIM_PORT )" 2>/dev/null | grep -c "pid=$GW_PID," || true)
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-curl -s "http://127.0.0.1:$GW_ADMIN_PORT/metrics" >"$WORK/metrics-after-wrk.txt"
+if [ "$C1_DURATION" != 0 ]; then
+  log "phase 3: concurrency 1, $ROUNDS × ${C1_DURATION}s per path"
+  for round in $(seq "$ROUNDS"); do
+    for name in $PATH_ORDER; do
+      log "  round $round/$ROUNDS: $name"
+      run_wrk c1 "$name" "$round" 1 1 "$C1_DURATION"
+    done
+  done
+fi
+for g in $GATEWAYS; do
+  read -r rss fd thr < <(proc_stats "${P_PIDS[$g]}")
+  fact "rss1_$g" "$rss"; fact "fd1_$g" "$fd"; fact "thr1_$g" "$thr"
+  fact "upstream1_$g" "$(ss -tnp state established "( dport = :$SIM_PORT )" 2>/dev/null | grep -c "pid=${P_PIDS[$g]}," || true)"
+  metrics "$g" after-wrk
+done
+fact LOAD_AFTER "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')"
 
-# 5. time to first token, streams
-log "TTFT: $STREAMS sequential streaming requests per path, interleaved direct → nginx → hybridgw"
-timeout 900 python3 "$BENCH/ttft.py" "$STREAMS" bench-model 20 "direct=127.0.0.1:$SIM_PORT" \
-  "nginx=127.0.0.1:$NGX_STREAM_PORT" "hybridgw=127.0.0.1:$GW_PORT" >"$WORK/ttft.json" \
+# ---- 4. time to first token ---------------------------------------------------
+log "phase 4: TTFT, $STREAMS sequential streams per path, interleaved"
+TTFT_ARGS=()
+for name in $PATH_ORDER; do TTFT_ARGS+=("$name=127.0.0.1:${P_SPORT[$name]}"); done
+timeout 900 python3 "$BENCH/ttft.py" "$STREAMS" bench-model 20 "${TTFT_ARGS[@]}" >"$WORK/ttft.json" \
   || { cat "$WORK/ttft.json" >&2; log "the TTFT measurement had errors"; }
-curl -s "http://127.0.0.1:$GW_ADMIN_PORT/metrics" >"$WORK/metrics-after.txt"
-alive "$GW_PID" || die "hybridgw died"
-# Pooled upstream connections expire after pool_idle_ms (5 s in the bench config):
+
+# ---- 5. concurrent paced streams ------------------------------------------------
+if [ "$STREAM_SCALE" != 0 ] && [ -z "$STREAM_SKIP" ]; then
+  log "phase 5: $STREAM_SCALE concurrent streams ($STREAM_TOKENS tokens, ${STREAM_TOKEN_DELAY_MS} ms apart) through: $STREAM_PATHS"
+  curl -s --max-time 5 -d "{\"token_delay_ms\":$STREAM_TOKEN_DELAY_MS,\"tokens\":$STREAM_TOKENS}" \
+    "http://127.0.0.1:$SIM_PORT/_sim/options" >"$WORK/sim-options.out" || die "the simulator refused its stream options"
+  for name in $STREAM_PATHS; do
+    sleep 2   # connections of the previous path close (nginx keeps 128 upstream, hybridgw its pool)
+    log "  $STREAM_SCALE streams through $name"
+    watch=()
+    for pid in ${P_PIDS[$name]}; do watch+=(--watch "$pid"); done
+    [ -n "${P_ADMIN[$name]:-}" ] && metrics "$name" before-streams
+    timeout $((STREAM_TIMEOUT_S + 60)) "$STREAM_LOAD" --target "127.0.0.1:${P_SPORT[$name]}" \
+      --streams "$STREAM_SCALE" --max-tokens "$STREAM_TOKENS" --key "$BENCH_KEY" \
+      --timeout-s "$STREAM_TIMEOUT_S" "${watch[@]}" >"$WORK/streams-$name.json" 2>"$WORK/streams-$name.err" \
+      || log "  not every stream through $name completed (see RESULTS.md)"
+    [ -n "${P_ADMIN[$name]:-}" ] && metrics "$name" after-streams
+    for pid in ${P_PIDS[$name]}; do alive "$pid" || die "$name died during the stream-scale test"; done
+  done
+  curl -s --max-time 5 -d "{\"token_delay_ms\":$TOKEN_DELAY_MS,\"tokens\":16}" \
+    "http://127.0.0.1:$SIM_PORT/_sim/options" >/dev/null || true
+elif [ -n "$STREAM_SKIP" ]; then
+  fact STREAM_SKIP "$STREAM_SKIP"
+fi
+
+for g in $GATEWAYS; do
+  alive "${P_PIDS[$g]}" || die "$g died"
+  metrics "$g" end
+done
+# Pooled upstream connections expire after pool_idle_ms (5 s in the bench configs):
 # afterwards the descriptors should be back to the baseline.
 sleep "$POOL_IDLE_WAIT"
-read -r GW_RSS2 GW_FD2 GW_THR2 < <(proc_stats "$GW_PID")
-GW_UPSTREAM2=$(ss -tnp state established "( dport = :$SIM_PORT )" 2>/dev/null | grep -c "pid=$GW_PID," || true)
+for g in $GATEWAYS; do
+  read -r rss fd thr < <(proc_stats "${P_PIDS[$g]}")
+  fact "rss2_$g" "$rss"; fact "fd2_$g" "$fd"
+  fact "upstream2_$g" "$(ss -tnp state established "( dport = :$SIM_PORT )" 2>/dev/null | grep -c "pid=${P_PIDS[$g]}," || true)"
+  curl -s --max-time 5 "http://127.0.0.1:${P_ADMIN[$g]}/admin/state" >"$WORK/state-$g.json" || true
+done
+for f in hybridgw_prod hybridgw_prod2; do
+  fact "accesslog_lines_$f" "$(wc -l <"$WORK/$f/access.log" 2>/dev/null || echo 0)"
+  fact "accesslog_bytes_$f" "$(stat -c %s "$WORK/$f/access.log" 2>/dev/null || echo 0)"
+done
+for f in nginx1 nginx2; do
+  fact "accesslog_lines_$f" "$(wc -l <"$WORK/$f/access.log" 2>/dev/null || echo 0)"
+  fact "accesslog_bytes_$f" "$(stat -c %s "$WORK/$f/access.log" 2>/dev/null || echo 0)"
+done
 
-# Stop hybridgw the way an operator does (SIGTERM: drain, exit 0) and check that it did.
-log "stopping hybridgw (SIGTERM)"
-kill -TERM "$GW_PID"
-for _ in $(seq 100); do alive "$GW_PID" || break; sleep 0.1; done
-GW_EXIT=0
-if alive "$GW_PID"; then
-  GW_EXIT=timeout  # still running: the EXIT trap kills it
-else
-  wait "$GW_PID" || GW_EXIT=$?
-  REMAINING=()
-  for pid in "${PIDS[@]}"; do [ "$pid" = "$GW_PID" ] || REMAINING+=("$pid"); done
-  PIDS=("${REMAINING[@]}")
-fi
-tail -5 "$WORK/gw.err" >"$WORK/gw-stop.txt" 2>/dev/null || true
-[ "$GW_EXIT" = 0 ] || log "WARNING: hybridgw exited with status $GW_EXIT after SIGTERM (stderr tail: $(tr '\n' ' ' <"$WORK/gw-stop.txt"))"
+# Stop every hybridgw the way an operator does (SIGTERM: drain, exit 0) and check that it did.
+log "stopping the gateways (SIGTERM)"
+for g in $GATEWAYS; do kill -TERM "${P_PIDS[$g]}"; done
+for g in $GATEWAYS; do
+  pid=${P_PIDS[$g]}
+  for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
+  rc=0
+  if alive "$pid"; then
+    rc=timeout  # still running: the EXIT trap kills it
+  else
+    wait "$pid" || rc=$?
+    REMAINING=()
+    for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || REMAINING+=("$p"); done
+    PIDS=("${REMAINING[@]}")
+  fi
+  fact "exit_$g" "$rc"
+  tail -5 "$WORK/$g/gw.err" >"$WORK/gw-stop-$g.txt" 2>/dev/null || true
+  [ "$rc" = 0 ] || log "WARNING: $g exited with status $rc after SIGTERM (stderr tail: $(tr '\n' ' ' <"$WORK/gw-stop-$g.txt"))"
+done
 
-# 6. detectors
-log "detector_bench ${DETECTOR_SECONDS}s per size"
+# ---- 6. detectors ---------------------------------------------------------------
+log "phase 6: detector_bench ${DETECTOR_SECONDS}s per size"
 "$DETECTOR_BENCH" "$DETECTOR_SECONDS" >"$WORK/detector.txt" 2>&1 || die "detector_bench failed"
+fact ELAPSED_S "$(( $(date +%s) - T_START ))"
+fact DATE "$(date '+%Y-%m-%d %H:%M %Z')"
 
 # ---- RESULTS.md --------------------------------------------------------------
 log "writing $OUT"
 BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
-export ROOT BUILD_TYPE WORK OUT DURATION ROUNDS WARMUP CONNECTIONS WRK_THREADS STREAMS TOKEN_DELAY_MS PACE_MS LOAD_BEFORE LOAD_AFTER \
-  GW_RSS0 GW_FD0 GW_RSS1 GW_FD1 GW_THR1 GW_FD2 GW_UPSTREAM1 GW_UPSTREAM2 GW_EXIT DETECTOR_SECONDS POOL_IDLE_WAIT
+export ROOT BUILD_TYPE WORK OUT DURATION ROUNDS WARMUP CONNECTIONS WRK_THREADS PACE_MS C1_DURATION STREAMS \
+  TOKEN_DELAY_MS STREAM_SCALE STREAM_TOKENS STREAM_TOKEN_DELAY_MS STREAM_PATHS STREAM_TIMEOUT_S DETECTOR_SECONDS \
+  POOL_IDLE_WAIT PATH_ORDER NOFILE
 export CLK_TCK=$(getconf CLK_TCK)
 set +e
-python3 - <<'PYEOF'
-import json, os, re, subprocess, datetime, platform
-
-W = os.environ["WORK"]
-env = os.environ
-
-def unit_ms(v, u):
-    return float(v) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[u]
-
-def parse_wrk(path):
-    t = open(path).read()
-    r = {"raw": t}
-    m = re.search(r"Requests/sec:\s+([\d.]+)", t); r["rps"] = float(m.group(1)) if m else 0.0
-    for p in ("50", "75", "90", "99"):
-        m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s|m)\s*$" % p, t, re.M)
-        r["p" + p] = unit_ms(*m.groups()) if m else None
-    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", t); r["requests"] = int(m.group(1)) if m else 0
-    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t); r["non2xx"] = int(m.group(1)) if m else 0
-    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
-    r["sockerr"] = dict(zip(("connect", "read", "write", "timeout"), map(int, m.groups()))) if m else {}
-    return r
-
-import statistics
-paths = ["direct", "nginx", "hybridgw"]
-R = int(env["ROUNDS"])
-runs = {p: [parse_wrk(f"{W}/wrk-{p}-{r}.txt") for r in range(1, R + 1)] for p in paths}
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-wrk = {}
-for p in paths:
-    rs = runs[p]
-    se = {}
-    for r in rs:
-        for k, v in r["sockerr"].items():
-            se[k] = se.get(k, 0) + v
-    wrk[p] = {"rps": med([r["rps"] for r in rs]) or 0.0,
-              **{q: med([r[q] for r in rs]) for q in ("p50", "p75", "p90", "p99")},
-              "requests": sum(r["requests"] for r in rs), "non2xx": sum(r["non2xx"] for r in rs), "sockerr": se}
-try:
-    ttft_all = json.loads(open(f"{W}/ttft.json").read().strip().splitlines()[-1])
-except Exception as e:
-    ttft_all = {}
-ttft = {p: ttft_all.get(p, {"n": 0, "errors": -1, "statuses": {}}) for p in paths}
-clk = int(env["CLK_TCK"])
-cpu = {}
-for p in paths:
-    try:
-        cpu[p] = sum(int(open(f"{W}/cpu-{p}-{r}.ticks").read()) for r in range(1, R + 1)) / clk
-    except Exception:
-        cpu[p] = None
-
-def fmt(v, d=2):
-    return "n/a" if v is None else f"{v:.{d}f}"
-
-def metric_sum(path, name, label_filter=None):
-    out = {}
-    try:
-        for line in open(path):
-            if not line.startswith(name):
-                continue
-            m = re.match(r"^(\w+)(\{[^}]*\})?\s+([0-9.eE+-]+|NaN)", line)
-            if not m or m.group(1) != name:
-                continue
-            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
-            key = labels.get(label_filter, "") if label_filter else ""
-            out[key] = out.get(key, 0.0) + float(m.group(3))
-    except FileNotFoundError:
-        pass
-    return out
-
-def delta(after, before):
-    return {k: v - before.get(k, 0.0) for k, v in after.items() if v - before.get(k, 0.0) != 0}
-
-codes = delta(metric_sum(f"{W}/metrics-after-wrk.txt", "hybridgw_requests_total", "code"),
-              metric_sum(f"{W}/metrics-before.txt", "hybridgw_requests_total", "code"))
-ovh_sum = delta(metric_sum(f"{W}/metrics-after-wrk.txt", "hybridgw_gateway_overhead_seconds_sum"),
-                metric_sum(f"{W}/metrics-before.txt", "hybridgw_gateway_overhead_seconds_sum")).get("", 0.0)
-ovh_cnt = delta(metric_sum(f"{W}/metrics-after-wrk.txt", "hybridgw_gateway_overhead_seconds_count"),
-                metric_sum(f"{W}/metrics-before.txt", "hybridgw_gateway_overhead_seconds_count")).get("", 0.0)
-attempts = delta(metric_sum(f"{W}/metrics-after-wrk.txt", "hybridgw_attempts_total", "outcome"),
-                 metric_sum(f"{W}/metrics-before.txt", "hybridgw_attempts_total", "outcome"))
-
-d, n, g = wrk["direct"], wrk["nginx"], wrk["hybridgw"]
-round_ratio = [runs["hybridgw"][i]["rps"] / runs["nginx"][i]["rps"] if runs["nginx"][i]["rps"] else 0.0
-               for i in range(R)]
-ratio = med(round_ratio) or 0.0  # per round the two proxies ran seconds apart
-def add(a, b):
-    return None if a is None or b is None else a - b
-# Added latency: per round (direct and the proxy measured seconds apart), then the median round.
-def added(p, q):
-    return med([add(runs[p][i][q], runs["direct"][i][q]) for i in range(R)])
-paced = {}
-if env["PACE_MS"] != "0":
-    paced = {p: [parse_wrk(f"{W}/wrk-paced-{p}-{r}.txt") for r in range(1, R + 1)] for p in paths}
-def paced_added(p, q):
-    return med([add(paced[p][i][q], paced["direct"][i][q]) for i in range(R)]) if paced else None
-pg_add50, pg_add99 = paced_added("hybridgw", "p50"), paced_added("hybridgw", "p99")
-pn_add50, pn_add99 = paced_added("nginx", "p50"), paced_added("nginx", "p99")
-g_add50, g_add99 = added("hybridgw", "p50"), added("hybridgw", "p99")
-n_add50, n_add99 = added("nginx", "p50"), added("nginx", "p99")
-met_tp = ratio >= 0.5
-# A p99 difference of a millisecond is within what this kind of shared machine
-# does to the direct path by itself: the verdict is "met" only when every
-# round agrees, "not met" when the median misses, "inconclusive" otherwise.
-def p99_verdict(rounds):
-    adds = [add(rounds["hybridgw"][i]["p99"], rounds["direct"][i]["p99"]) for i in range(R)]
-    if any(a is None for a in adds):
-        return "n/a"
-    direct = [rounds["direct"][i]["p99"] for i in range(R)]
-    if all(0 <= a <= 1.0 for a in adds):
-        return "met"
-    if med(adds) > 1.0:
-        return "not met"
-    return (f"inconclusive: per round {', '.join(fmt(a) for a in adds)} ms; the direct path's own p99 "
-            f"ranged {fmt(min(direct))}–{fmt(max(direct))} ms")
-met_p99 = p99_verdict(runs)
-met_paced_p99 = p99_verdict(paced) if paced else "n/a"
-errors_seen = any(wrk[p]["non2xx"] or any(wrk[p]["sockerr"].values()) for p in paths) or \
-              any(r["non2xx"] or any(r["sockerr"].values()) for p in paced for r in paced[p]) or \
-              any(ttft[p].get("errors", -1) != 0 for p in paths)
-
-cpu_model = "unknown"
-for line in open("/proc/cpuinfo"):
-    if line.startswith("model name"):
-        cpu_model = line.split(":", 1)[1].strip(); break
-nproc = os.cpu_count()
-try:
-    mem_gb = int(open("/proc/meminfo").readline().split()[1]) / 1024 / 1024
-except Exception:
-    mem_gb = 0
-def ver(cmd):
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=5).stderr.strip().splitlines()[0] \
-            or ""
-    except Exception:
-        return "?"
-nginx_v = ver(["nginx", "-v"]).replace("nginx version: ", "")
-wrk_v = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.strip().splitlines()
-wrk_v = wrk_v[0].split(" [")[0] if wrk_v else "wrk"
-try:
-    rev = subprocess.run(["git", "-C", env["ROOT"], "rev-parse", "--short", "HEAD"],
-                         capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", env["ROOT"], "status", "--porcelain", "--", "gateway", "policies"],
-                           capture_output=True, text=True).stdout.strip()
-    rev += " (+ uncommitted changes in gateway/ or policies/)" if dirty else ""
-except Exception:
-    rev = "?"
-
-det = open(f"{W}/detector.txt").read()
-det_rows = re.findall(r"^(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s*$", det, re.M)
-
-L = []
-A = L.append
-A("# hybridgw benchmark results")
-A("")
-A("Written by `bench/run.sh`; do not edit by hand — re-run it.")
-A("")
-A(f"- Date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}")
-A(f"- Machine: {nproc} CPUs ({cpu_model}), {mem_gb:.1f} GiB RAM, {platform.system()} {platform.release()}")
-A(f"- Software: hybridgw @ {rev}, {env.get('BUILD_TYPE') or 'unknown'} build; {nginx_v}; {wrk_v}; Python {platform.python_version()}")
-A(f"- Load average (1/5/15 min) before the wrk runs: {env['LOAD_BEFORE']}; after: {env['LOAD_AFTER']}")
-A("")
-A("Reproduce (from the repository root; builds `build-bench/` in Release mode if needed):")
-A("")
-A("```sh")
-A(f"DURATION={env['DURATION']} ROUNDS={R} bench/run.sh")
-A("```")
-A("")
-A("## Set-up")
-A("")
-A(f"- Upstream: `hybridgw-sim --threads 1 --token-delay-ms {env['TOKEN_DELAY_MS']} --max-recorded 0` "
-  "(16 completion tokens per answer, no added latency for non-streaming answers).")
-A("- nginx: one worker, `proxy_pass` to an `upstream` block with `keepalive 128`, `proxy_http_version 1.1`, "
-  "`proxy_set_header Connection \"\"`, access log off; default buffering for non-streaming, a second "
-  "server with `proxy_buffering off` for streams (`bench/nginx.conf.template`).")
-A("- hybridgw: `server.threads: 1`, access log off, health checks off, `state.store: memory`, no tenants, "
-  "no compliance detectors, one route → one backend (`bench/hybridgw.yaml.template`).")
-A(f"- Load: wrk, {env['WRK_THREADS']} threads, {env['CONNECTIONS']} connections, `POST /v1/chat/completions` "
-  "non-streaming (`bench/post_chat.lua`, ~400-byte JSON body); per path a "
-  f"{env['WARMUP']} s warm-up, then {R} rounds of {env['DURATION']} s, each round running direct → nginx → hybridgw; "
-  "the table shows the median over the rounds, the ratio is the median of the per-round ratios.")
-A(f"- Streams: `bench/ttft.py` sends {env['STREAMS']} streaming requests per path one after another, interleaved "
-  "(direct, nginx, hybridgw, direct, …; one keep-alive connection per path, after 20 warm-up turns) and "
-  "measures, with raw sockets, the time from sending the request to the first `data:` line.")
-A("- **Caveat:** the simulator, the proxy under test and wrk all share the same "
-  f"{nproc} cores (and the machine may be running other work — see the load average above), so absolute numbers "
-  "are low and noisy; only the ratios between the paths, measured minutes apart in one run, mean anything.")
-A("")
-A(f"## Non-streaming, {env['CONNECTIONS']} connections")
-A("")
-def per_req_us(p):
-    if cpu[p] is None or not wrk[p]["requests"]:
-        return None
-    return cpu[p] / wrk[p]["requests"] * 1e6
-A("| path | requests/s | p50 (ms) | p75 (ms) | p90 (ms) | p99 (ms) | requests (all rounds) | non-2xx | socket errors | CPU µs/request |")
-A("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-for p in paths:
-    w = wrk[p]
-    se = sum(w["sockerr"].values()) if w["sockerr"] else 0
-    A(f"| {p} | {w['rps']:.0f} | {fmt(w['p50'])} | {fmt(w['p75'])} | {fmt(w['p90'])} | {fmt(w['p99'])} | "
-      f"{w['requests']} | {w['non2xx']} | {se} | {fmt(per_req_us(p), 1)} |")
-A("")
-A("(\"CPU µs/request\": CPU time used during the measured runs by the process on that path — the simulator "
-  "for direct, the nginx worker, the whole hybridgw process — divided by the requests it served.)")
-A("")
-A("Per round (requests/s, p99 ms):")
-A("")
-A("| round | direct | nginx | hybridgw | hybridgw ÷ nginx |")
-A("|---:|---:|---:|---:|---:|")
-for i in range(R):
-    A(f"| {i + 1} | {runs['direct'][i]['rps']:.0f} ({fmt(runs['direct'][i]['p99'])}) | "
-      f"{runs['nginx'][i]['rps']:.0f} ({fmt(runs['nginx'][i]['p99'])}) | "
-      f"{runs['hybridgw'][i]['rps']:.0f} ({fmt(runs['hybridgw'][i]['p99'])}) | {round_ratio[i]:.2f}× |")
-A("")
-A(f"- hybridgw ÷ nginx throughput: **{ratio:.2f}×** (median of the per-round ratios)")
-A(f"- CPU per request: simulator {fmt(per_req_us('direct'),1)} µs, nginx {fmt(per_req_us('nginx'),1)} µs, "
-  f"hybridgw {fmt(per_req_us('hybridgw'),1)} µs")
-A(f"- Added latency vs direct (per round, median round) — hybridgw: p50 **{fmt(g_add50)} ms**, p99 **{fmt(g_add99)} ms**; "
-  f"nginx: p50 {fmt(n_add50)} ms, p99 {fmt(n_add99)} ms")
-if ovh_cnt:
-    A(f"- hybridgw's own `hybridgw_gateway_overhead_seconds` over the warm-up and all rounds: mean "
-      f"{ovh_sum / ovh_cnt * 1e3:.3f} ms over {int(ovh_cnt)} requests")
-if codes:
-    A("- hybridgw `hybridgw_requests_total` by code (warm-up + all rounds): " +
-      ", ".join(f"{k}: {int(v)}" for k, v in sorted(codes.items())))
-if attempts:
-    A("- hybridgw `hybridgw_attempts_total` by outcome: " +
-      ", ".join(f"{k}: {int(v)}" for k, v in sorted(attempts.items())))
-n499 = int(codes.get("499", 0))
-if n499:
-  A(f"- The {n499} answers with code 499 are requests whose client (wrk) closed its connection when a run ended "
-    f"(at most {(R + 1) * int(env['CONNECTIONS'])} over warm-up and rounds); they are not errors of the gateway.")
-tot_req = sum(codes.values()); tot_att = sum(attempts.values())
-if attempts and (int(tot_req) != int(tot_att) or int(codes.get("200", 0)) != int(attempts.get("success", 0))):
-    A(f"- Note: requests_total counted {int(tot_req)} requests ({int(codes.get('200', 0))} × 200) but attempts_total "
-      f"{int(tot_att)} attempts ({int(attempts.get('success', 0))} × success): the two counters disagree about "
-      f"{int(codes.get('200', 0)) - int(attempts.get('success', 0))} requests, counted as 200 while their only attempt "
-      "is counted as cancelled (their clients went away at the end of a run).")
-A("")
-A("### Reading the numbers")
-A("")
-def little(p):
-    return int(env["CONNECTIONS"]) / wrk[p]["rps"] * 1e3 if wrk[p]["rps"] else None
-cpu_ratio = (per_req_us("hybridgw") / per_req_us("nginx")) if per_req_us("hybridgw") and per_req_us("nginx") else None
-A(f"- With {env['CONNECTIONS']} connections always busy, latency ≈ connections ÷ throughput (Little's law): "
-  f"{fmt(little('direct'))} ms direct, {fmt(little('nginx'))} ms nginx, {fmt(little('hybridgw'))} ms hybridgw. "
-  "The added p50/p99 at this concurrency is queueing behind a saturated single io thread, so it follows "
-  "from the throughput gap; the gateway's own per-request time is the overhead histogram above and the "
-  "added TTFT at concurrency 1 below.")
-A(f"- hybridgw uses {fmt(cpu_ratio, 1)}× the CPU per request of nginx. nginx's throughput here is bounded by the "
-  "machine (the simulator and wrk use the rest of the 2 cores), not by its worker, so the CPU-per-request "
-  "ratio is the more robust comparison of the two proxies.")
-A("")
-if paced:
-    A(f"## Non-streaming, {env['CONNECTIONS']} connections, paced")
-    A("")
-    A(f"The same wrk load, but each connection pauses after every answer, {env['PACE_MS']} ms on average "
-      f"(uniform in [0, {2 * int(env['PACE_MS'])}] ms; `BENCH_PACE_MS` in `bench/post_chat.lua`): the offered "
-      "load stays below what the machine can serve, so the latency is the proxies' own and not the queue of "
-      "a saturated machine. The pause is random because with a fixed one the 64 connections, answered "
-      "together, stay in lockstep and arrive as bursts of 64. Median of the rounds.")
-    A("")
-    A("| path | requests/s | p50 (ms) | p90 (ms) | p99 (ms) | added p50 (ms) | added p99 (ms) | non-2xx | socket errors |")
-    A("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for p in paths:
-        rs = paced[p]
-        dash = p == "direct"
-        A(f"| {p} | {med([r['rps'] for r in rs]):.0f} | {fmt(med([r['p50'] for r in rs]))} | "
-          f"{fmt(med([r['p90'] for r in rs]))} | {fmt(med([r['p99'] for r in rs]))} | "
-          f"{'—' if dash else fmt(paced_added(p, 'p50'))} | {'—' if dash else fmt(paced_added(p, 'p99'))} | "
-          f"{sum(r['non2xx'] for r in rs)} | {sum(sum(r['sockerr'].values()) for r in rs)} |")
-    A("")
-    A("Per round (requests/s, p99 ms):")
-    A("")
-    A("| round | direct | nginx | hybridgw |")
-    A("|---:|---:|---:|---:|")
-    for i in range(R):
-        A(f"| {i + 1} | " + " | ".join(f"{paced[p][i]['rps']:.0f} ({fmt(paced[p][i]['p99'])})" for p in paths) + " |")
-    A("")
-A("## Streams: time to first token")
-A("")
-A("| path | n | TTFT p50 (ms) | p90 (ms) | p99 (ms) | mean (ms) | added TTFT p50 (ms) | added TTFT p90 (ms) | errors |")
-A("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for p in paths:
-    t = ttft[p]
-    dash = p == "direct"
-    A(f"| {p} | {t.get('n', 0)} | {fmt(t.get('p50_ms'), 3)} | {fmt(t.get('p90_ms'), 3)} | {fmt(t.get('p99_ms'), 3)} | "
-      f"{fmt(t.get('mean_ms'), 3)} | {'—' if dash else fmt(t.get('added_p50_ms'), 3)} | "
-      f"{'—' if dash else fmt(t.get('added_p90_ms'), 3)} | {t.get('errors')} |")
-A("")
-A("(added TTFT: for each turn, the path's TTFT minus the direct TTFT measured just before it; "
-  "the 50th and 90th percentiles of these differences.)")
-A("")
-A("## Detectors (issue 4)")
-A("")
-A(f"`{'detector_bench'} {env['DETECTOR_SECONDS']}` — the full built-in "
-  "detector set, one thread, mixed Chinese/English prompts with a few PII items each:")
-A("")
-A("| prompt size | MB/s | µs per scan | findings |")
-A("|---:|---:|---:|---:|")
-for size, scans, mbs, us, finds in det_rows:
-    A(f"| {int(size) // 1024} KB | {float(mbs):.0f} | {float(us):.1f} | {finds} |")
-det_min = min((float(r[2]) for r in det_rows), default=0.0)
-A("")
-A("## Targets")
-A("")
-A("| target | result | status |")
-A("|---|---|---|")
-A(f"| throughput ≥ 0.5× nginx (non-streaming, {env['CONNECTIONS']} connections) | {ratio:.2f}× | "
-  f"{'met' if met_tp else 'not met'} |")
-A(f"| added p99 ≤ 1 ms vs direct ({env['CONNECTIONS']} connections, saturating) | {fmt(g_add99)} ms "
-  f"(nginx {fmt(n_add99)} ms) | {met_p99} |")
-if paced:
-    A(f"| added p99 ≤ 1 ms vs direct ({env['CONNECTIONS']} connections, paced) | {fmt(pg_add99)} ms "
-      f"(nginx {fmt(pn_add99)} ms) | {met_paced_p99} |")
-A(f"| detectors ≥ 200 MB/s per core (issue 4) | {det_min:.0f} MB/s (slowest size) | "
-  f"{'met' if det_min >= 200 else 'not met'} |")
-A("")
-A("## Sanity checks")
-A("")
-A(f"- Errors during the measured runs: {'**yes — see the table; investigate before trusting the numbers**' if errors_seen else 'none (no non-2xx answers, no socket errors, no stream errors)'}")
-A(f"- hybridgw process: RSS {int(env['GW_RSS0'])//1024} MiB before load → {int(env['GW_RSS1'])//1024} MiB after wrk; "
-  f"{env['GW_THR1']} threads; open file descriptors {env['GW_FD0']} before load → {env['GW_FD1']} right after wrk "
-  f"({env['GW_UPSTREAM1']} pooled upstream connections) → {env['GW_FD2']} at the end, after the stream test and "
-  f"{env.get('POOL_IDLE_WAIT', '7')} s idle (pool_idle_ms 5 s) "
-  f"({'back to baseline' if int(env['GW_FD2']) <= int(env['GW_FD0']) else 'NOT back to baseline: ' + env['GW_UPSTREAM2'] + ' upstream connections still open'})")
-gw_exit = env["GW_EXIT"]
-stop_tail = ""
-try:
-    stop_tail = " ".join(l.strip() for l in open(f"{W}/gw-stop.txt") if l.strip())
-except FileNotFoundError:
-    pass
-if gw_exit == "0":
-    A("- hybridgw stopped cleanly on SIGTERM (exit status 0)")
-else:
-    sig = {"134": " (SIGABRT)", "139": " (SIGSEGV)"}.get(gw_exit, "")
-    A(f"- **hybridgw did not stop cleanly on SIGTERM: exit status {gw_exit}{sig}**; last stderr lines: `{stop_tail}`")
-    errors_seen = True
-A("")
-open(env["OUT"], "w").write("\n".join(L))
-print(json.dumps({"ratio": ratio, "errors": errors_seen,
-                  "rps": {p: wrk[p]["rps"] for p in paths},
-                  "p50": {p: wrk[p]["p50"] for p in paths}, "p99": {p: wrk[p]["p99"] for p in paths},
-                  "ttft_p50": {p: ttft[p].get("p50_ms") for p in paths}}))
-raise SystemExit(3 if errors_seen else 0)
-PYEOF
+python3 "$BENCH/report.py"
 rc=$?
 set -e
 cat "$OUT" >&2

@@ -8,6 +8,9 @@ arrived (perf_counter_ns; loopback, so the client's own overhead is a few tens
 of microseconds and the same for every path). Each response is read to its end
 (chunked, Content-Length or close-delimited) before the next request goes out.
 
+Every request carries `Authorization: Bearer sk-bench-not-a-real-key` (the key of the
+production profile's tenant; the simulator and nginx ignore it).
+
 usage: ttft.py N MODEL WARMUP NAME=HOST:PORT [NAME=HOST:PORT ...]
 Several targets are measured interleaved (one request to each in turn, each on its
 own keep-alive connection), so that noise from other work on the machine hits all
@@ -67,6 +70,7 @@ def one_request(conn, host_hdr, body):
         f"Host: {host_hdr}\r\n"
         "Content-Type: application/json\r\n"
         "Accept: text/event-stream\r\n"
+        "Authorization: Bearer sk-bench-not-a-real-key\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
     t0 = time.perf_counter_ns()
