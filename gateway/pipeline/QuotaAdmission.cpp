@@ -18,7 +18,23 @@ struct Waiting {
   std::mutex mutex;
   std::optional<state::QuotaGrant> grant;
   bool waiting = false;
+  bool gave_up = false;  // decided locally: a late answer only gives back what it took
 };
+
+// A grant that came after the request stopped waiting for it holds a
+// reservation and rate-limit tokens nobody will settle: give them back now
+// rather than leave them to expire.
+state::QuotaSettle give_back(const state::QuotaAsk& ask, const state::QuotaGrant& late) {
+  state::QuotaSettle s;
+  s.tenant = ask.tenant;
+  s.day_key = ask.day_key;
+  s.month_key = ask.month_key;
+  s.reservation = late.reservation;
+  s.reserved_usd = late.reserved_usd;
+  s.local = late.local;
+  s.token_delta = -static_cast<std::int64_t>(std::min<std::uint64_t>(ask.estimate_tokens, INT64_MAX));
+  return s;
+}
 
 }  // namespace
 
@@ -38,8 +54,14 @@ awaitable<state::QuotaGrant> admit_quota(Services& services, Call& call, double 
 
   const Executor ex = co_await net::this_coro::executor;
   auto w = std::make_shared<Waiting>(ex);
-  services.quota().admit(ask, [w](state::QuotaGrant g) {
+  auto* store = &services.quota();
+  // The configuration keeps the tenant the ask points to alive until the store answers.
+  services.quota().admit(ask, [w, store, ask, keep = call.snap->config_ptr()](state::QuotaGrant g) {
     std::lock_guard lock(w->mutex);
+    if (w->gave_up) {
+      if (g.result == state::QuotaGrant::Result::admitted) store->settle(give_back(ask, g));
+      return;
+    }
     w->grant = std::move(g);
     if (w->waiting) net::post(w->executor, [w] { w->timer.cancel(); });
   });
@@ -54,7 +76,8 @@ awaitable<state::QuotaGrant> admit_quota(Services& services, Call& call, double 
   {
     std::lock_guard lock(w->mutex);
     if (w->grant) co_return std::move(*w->grant);
-    w->waiting = false;  // a late answer is dropped
+    w->waiting = false;
+    w->gave_up = true;
   }
   co_return services.quota().admit_locally(ask);
 }
@@ -66,6 +89,7 @@ void settle_quota(Services& services, const Call& call) {
   s.day_key = call.quota_day_key;
   s.month_key = call.quota_month_key;
   s.reservation = call.quota.reservation;
+  s.reserved_usd = call.quota.reserved_usd;
   s.local = call.quota.local;
   s.actual_usd = call.usage.known ? call.cost_usd : 0.0;
   const std::uint64_t actual = call.usage.known ? cost::saturating_add(call.usage.input, call.usage.output) : 0;

@@ -33,6 +33,7 @@ QuotaGrant LocalQuota::admit_locally(const QuotaAsk& ask) {
   }
   if (!grant.downgraded) grant.budget = reserved.status;
   grant.reservation = reserved.reservation;
+  grant.reserved_usd = reserved.reservation ? ask.estimate_usd : 0.0;
   grant.spent_today = today;
   grant.spent_month = month;
   return grant;

@@ -4,7 +4,8 @@
 // Before dispatch a request asks for its estimated cost (a reservation) and
 // its estimated tokens; after the answer it settles the actual cost and
 // tokens. LocalQuota decides in the process (sqlite and memory stores: one
-// replica); RedisQuota in Redis, with one Lua script per ask and per settle.
+// replica); RedisQuota in Redis, with Lua scripts that admit and settle
+// requests atomically.
 #pragma once
 
 #include "gateway/config/Config.hpp"
@@ -40,6 +41,7 @@ struct QuotaGrant {
   std::uint32_t retry_after_s = 0;
   std::string message;         // for a refusal
   std::uint64_t reservation = 0;
+  double reserved_usd = 0;     // what the reservation holds for this request
   bool local = false;          // decided with this replica's own state (shared store degraded)
 };
 
@@ -47,6 +49,7 @@ struct QuotaSettle {
   const config::TenantConfig* tenant = nullptr;
   std::string day_key, month_key;
   std::uint64_t reservation = 0;
+  double reserved_usd = 0;  // the grant's, released with the reservation
   bool local = false;
   double actual_usd = 0;
   std::int64_t token_delta = 0;  // actual - estimated tokens (negative: refund)

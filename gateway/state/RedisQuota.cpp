@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -16,22 +17,51 @@ namespace {
 constexpr const char* kNow = R"(
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+-- Amounts of money travel as text with every digit a double holds.
+local function num(x) return string.format('%.17g', x) end
 )";
 
-// Drops expired reservations of the tenant from its window sums.
-constexpr const char* kPurge = R"(
-local function release(id, hash, zset, sums)
-  local v = redis.call('HGET', hash, id)
-  if v then
-    local amount, day, month = string.match(v, '^(%S+) (%S+) (%S+)$')
-    redis.call('INCRBYFLOAT', sums .. day, -tonumber(amount))
-    redis.call('INCRBYFLOAT', sums .. month, -tonumber(amount))
-    redis.call('HDEL', hash, id)
-  end
+// Reservations are made per group of asks (one script call admits every ask
+// of a batch for one tenant): resv:<tenant> maps a group's id to
+// "amount count day month"; each settle takes its own estimate and one off
+// the count, and the last one releases what is left (rounding).
+constexpr const char* kReservations = R"(
+local function forget(hash, zset, id)
+  redis.call('HDEL', hash, id)
   redis.call('ZREM', zset, id)
 end
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)) do
-  release(id, KEYS[3], KEYS[4], ARGV[13])
+local function release_all(hash, zset, sums, id)
+  local v = redis.call('HGET', hash, id)
+  if v then
+    local amount, _, day, month = string.match(v, '^(%S+) (%S+) (%S+) (%S+)$')
+    if amount then
+      redis.call('INCRBYFLOAT', sums .. day, -tonumber(amount))
+      redis.call('INCRBYFLOAT', sums .. month, -tonumber(amount))
+    end
+  end
+  forget(hash, zset, id)
+end
+-- Drops the tenant's expired reservations (a replica died) from its window sums.
+local function purge(hash, zset, sums)
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', zset, '-inf', now)) do release_all(hash, zset, sums, id) end
+end
+-- Takes `amount` and `count` settles off a group reservation.
+local function release_part(hash, zset, sums, id, amount, count)
+  local v = redis.call('HGET', hash, id)
+  if not v then return end
+  local held, left, day, month = string.match(v, '^(%S+) (%S+) (%S+) (%S+)$')
+  if not held then return forget(hash, zset, id) end
+  held = tonumber(held) - amount
+  left = tonumber(left) - count
+  local released = amount
+  if left <= 0 then
+    released = released + held
+    forget(hash, zset, id)
+  else
+    redis.call('HSET', hash, id, num(held) .. ' ' .. left .. ' ' .. day .. ' ' .. month)
+  end
+  redis.call('INCRBYFLOAT', sums .. day, -released)
+  redis.call('INCRBYFLOAT', sums .. month, -released)
 end
 )";
 
@@ -52,72 +82,97 @@ local function store(rate_key, r, t)
 end
 )";
 
-// KEYS: spend day, spend month, reservations, expiries, reserved day, reserved month, rate
-// ARGV: 1 -, 2 id, 3 estimate, 4 daily limit, 5 monthly limit, 6 downgrade, 7 ttl ms,
-//       8 rpm, 9 tpm, 10 tokens, 11 day key, 12 month key, 13 reserved-sum key prefix
-// Reply: {code, committed day, committed month, exhausted window, limit, wait ms}
+// One call per tenant and pair of windows carries the settles and the asks
+// of that tenant queued since the last round trip: first the settles (their
+// actual cost added, their reservations released, the token bucket corrected
+// by actual - estimated tokens), then the asks, in order, as if one by one.
+// KEYS: 1 spend day, 2 spend month, 3 reservations, 4 expiries, 5 reserved day, 6 reserved month,
+//       7 rate, 8 the settles' marker
+// ARGV: 1 group reservation id, 2 daily limit, 3 monthly limit, 4 downgrade, 5 ttl ms, 6 rpm, 7 tpm,
+//       8 day key, 9 month key, 10 reserved-sum key prefix, 11 day ttl s, 12 month ttl s, 13 settles,
+//       then per settle: reservation id ('' none), reserved usd, actual usd, token delta,
+//       then per ask: estimate usd, tokens
+// Reply, six per ask: code, used day, used month (before the ask), exhausted window, limit, wait ms
 //   code 1 reserved, 2 budget exhausted, 3 rate limited, 4 downgraded, 5 admitted (no budget)
-constexpr const char* kAdmitBody = R"(
-local spent_d = tonumber(redis.call('GET', KEYS[1]) or '0')
-local spent_m = tonumber(redis.call('GET', KEYS[2]) or '0')
-local used_d = spent_d + tonumber(redis.call('GET', KEYS[5]) or '0')
-local used_m = spent_m + tonumber(redis.call('GET', KEYS[6]) or '0')
-local est = tonumber(ARGV[3])
-local exhausted = ''
-if ARGV[5] ~= '' and used_m + est > tonumber(ARGV[5]) then exhausted = 'monthly'
-elseif ARGV[4] ~= '' and used_d + est > tonumber(ARGV[4]) then exhausted = 'daily' end
-if exhausted ~= '' and ARGV[6] ~= '1' then
-  return {2, tostring(used_d), tostring(used_m), exhausted, '', '0'}
-end
-local rpm = tonumber(ARGV[8])
-local tpm = tonumber(ARGV[9])
-if rpm or tpm then
-  local r, t = refill(KEYS[7], rpm, tpm)
-  local tokens = tonumber(ARGV[10])
-  if r and r < 1 then
-    return {3, tostring(used_d), tostring(used_m), '', 'requests_per_minute', tostring((1 - r) * 60000 / rpm)}
+// The settles are applied once: a retry of a call whose answer was lost finds their marker.
+constexpr const char* kQuotaBody = R"(
+local first_ask = 14 + 4 * tonumber(ARGV[13])
+local rpm, tpm = tonumber(ARGV[6]), tonumber(ARGV[7])
+local rated = rpm or tpm
+local r, t = nil, nil
+if rated then r, t = refill(KEYS[7], rpm, tpm) end
+if first_ask > 14 and redis.call('SET', KEYS[8], '1', 'NX', 'EX', 3600) then
+  local actual, delta, parts = 0, 0, {}
+  for i = 14, first_ask - 1, 4 do
+    if ARGV[i] ~= '' then
+      local p = parts[ARGV[i]] or {0, 0}
+      p[1], p[2] = p[1] + tonumber(ARGV[i + 1]), p[2] + 1
+      parts[ARGV[i]] = p
+    end
+    actual = actual + tonumber(ARGV[i + 2])
+    delta = delta + tonumber(ARGV[i + 3])
   end
-  if t and t < tokens then
-    local wait = -1
-    if tokens <= tpm then wait = (tokens - t) * 60000 / tpm end
-    return {3, tostring(used_d), tostring(used_m), '', 'tokens_per_minute', tostring(wait)}
+  for id, p in pairs(parts) do release_part(KEYS[3], KEYS[4], ARGV[10], id, p[1], p[2]) end
+  if actual > 0 then
+    redis.call('INCRBYFLOAT', KEYS[1], num(actual))
+    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[11]))
+    redis.call('INCRBYFLOAT', KEYS[2], num(actual))
+    redis.call('EXPIRE', KEYS[2], tonumber(ARGV[12]))
   end
-  if r then r = r - 1 end
-  if t then t = t - tokens end
-  store(KEYS[7], r, t)
+  if t then t = math.min(tpm, t - delta) end
 end
-if exhausted ~= '' then return {4, tostring(used_d), tostring(used_m), exhausted, '', '0'} end
-if ARGV[4] == '' and ARGV[5] == '' then return {5, '0', '0', '', '', '0'} end
-redis.call('HSET', KEYS[3], ARGV[2], ARGV[3] .. ' ' .. ARGV[11] .. ' ' .. ARGV[12])
-redis.call('ZADD', KEYS[4], now + tonumber(ARGV[7]), ARGV[2])
-redis.call('INCRBYFLOAT', KEYS[5], ARGV[3])
-redis.call('INCRBYFLOAT', KEYS[6], ARGV[3])
-for _, k in ipairs({KEYS[3], KEYS[4], KEYS[5], KEYS[6]}) do redis.call('PEXPIRE', k, 5356800000) end
-return {1, tostring(used_d), tostring(used_m), '', '', '0'}
-)";
-
-// KEYS: spend day, spend month, reservations, expiries, -, -, rate, this settle's marker
-// ARGV: 1 -, 2 reservation id ('' none), 3 actual usd, 4 token delta, 5 rpm, 6 tpm, 7 day ttl s,
-//       8 month ttl s, 9..12 -, 13 reserved-sum key prefix
-// A settle is applied once: a retry of one whose answer was lost finds its marker.
-constexpr const char* kSettleBody = R"(
-if not redis.call('SET', KEYS[8], '1', 'NX', 'EX', 3600) then return 0 end
-if ARGV[2] ~= '' then release(ARGV[2], KEYS[3], KEYS[4], ARGV[13]) end
-local actual = tonumber(ARGV[3])
-if actual > 0 then
-  redis.call('INCRBYFLOAT', KEYS[1], ARGV[3])
-  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
-  redis.call('INCRBYFLOAT', KEYS[2], ARGV[3])
-  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[8]))
+local out = {}
+if first_ask <= #ARGV then
+  purge(KEYS[3], KEYS[4], ARGV[10])
+  local spent_d = tonumber(redis.call('GET', KEYS[1]) or '0')
+  local spent_m = tonumber(redis.call('GET', KEYS[2]) or '0')
+  local resv_d = tonumber(redis.call('GET', KEYS[5]) or '0')
+  local resv_m = tonumber(redis.call('GET', KEYS[6]) or '0')
+  local daily, monthly = tonumber(ARGV[2]), tonumber(ARGV[3])
+  local total, count = 0, 0
+  for i = first_ask, #ARGV, 2 do
+    local est, tokens = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+    local used_d, used_m = spent_d + resv_d, spent_m + resv_m
+    local exhausted, limit, wait, code = '', '', 0, 0
+    if monthly and used_m + est > monthly then exhausted = 'monthly'
+    elseif daily and used_d + est > daily then exhausted = 'daily' end
+    if exhausted ~= '' and ARGV[4] ~= '1' then
+      code = 2
+    elseif r and r < 1 then
+      code, limit, wait = 3, 'requests_per_minute', (1 - r) * 60000 / rpm
+    elseif t and t < tokens then
+      code, limit, wait = 3, 'tokens_per_minute', -1
+      if tokens <= tpm then wait = (tokens - t) * 60000 / tpm end
+    else
+      if r then r = r - 1 end
+      if t then t = t - tokens end
+      if exhausted ~= '' then code = 4
+      elseif not daily and not monthly then code = 5
+      else
+        code = 1
+        resv_d, resv_m, total, count = resv_d + est, resv_m + est, total + est, count + 1
+      end
+    end
+    out[#out + 1] = code
+    out[#out + 1] = num(used_d)
+    out[#out + 1] = num(used_m)
+    out[#out + 1] = exhausted
+    out[#out + 1] = limit
+    out[#out + 1] = num(wait)
+  end
+  if count > 0 then
+    -- The hash and the sorted set empty themselves as reservations settle
+    -- or expire; the window sums outlive their window by a day at most.
+    redis.call('HSET', KEYS[3], ARGV[1], num(total) .. ' ' .. count .. ' ' .. ARGV[8] .. ' ' .. ARGV[9])
+    redis.call('ZADD', KEYS[4], now + tonumber(ARGV[5]), ARGV[1])
+    redis.call('INCRBYFLOAT', KEYS[5], num(total))
+    redis.call('EXPIRE', KEYS[5], tonumber(ARGV[11]))
+    redis.call('INCRBYFLOAT', KEYS[6], num(total))
+    redis.call('EXPIRE', KEYS[6], tonumber(ARGV[12]))
+  end
 end
-local delta = tonumber(ARGV[4])
-local rpm = tonumber(ARGV[5])
-local tpm = tonumber(ARGV[6])
-if tpm and delta ~= 0 then
-  local r, t = refill(KEYS[7], rpm, tpm)
-  store(KEYS[7], r, math.min(tpm, t - delta))
-end
-return 1
+if rated then store(KEYS[7], r, t) end
+return out
 )";
 
 constexpr long kDayTtl = 3 * 86400;     // as RedisStateStore's spend keys
@@ -158,8 +213,8 @@ RedisQuota::RedisQuota(RedisEndpoint endpoint, std::string key_prefix, Options o
         double v = 0;
         if (auto it = last_spent_.find({tenant, window}); it != last_spent_.end()) v = it->second;
         for (const auto& u : unreconciled_)
-          if (u.settle.tenant->name == tenant && (u.settle.day_key == window || u.settle.month_key == window))
-            v += u.settle.actual_usd;
+          for (const auto& s : u.settles)
+            if (s.tenant->name == tenant && (s.day_key == window || s.month_key == window)) v += s.actual_usd;
         return v;
       }) {
   // Ids must never repeat across replicas or restarts (a pod restarts with its
@@ -219,8 +274,7 @@ void RedisQuota::settle_locally(const QuotaSettle& s, std::uint64_t settle_id) {
   // there); counted by the local budget meanwhile.
   QuotaSettle pending = s;
   if (s.local) pending.reservation = 0;
-  if (pending.actual_usd > 0 || pending.reservation != 0)
-    unreconciled_.push_back({pending, settle_id});
+  if (pending.actual_usd > 0 || pending.reservation != 0) unreconciled_.push_back({{pending}, settle_id});
 }
 
 void RedisQuota::admit(const QuotaAsk& ask, std::function<void(QuotaGrant)> done) {
@@ -228,7 +282,6 @@ void RedisQuota::admit(const QuotaAsk& ask, std::function<void(QuotaGrant)> done
   Job job;
   job.admit = true;
   job.ask = ask;
-  job.id = next_id_.fetch_add(1);
   job.done = std::move(done);
   {
     std::lock_guard lock(mutex_);
@@ -243,7 +296,6 @@ void RedisQuota::settle(const QuotaSettle& s) {
   Job job;
   job.admit = false;
   job.settle = s;
-  job.id = id;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(job));
@@ -269,70 +321,77 @@ double RedisQuota::committed_spend(const std::string& tenant, const std::string&
   return v;
 }
 
-std::vector<std::string> RedisQuota::admit_args(const Job& job) const {
-  const auto& t = *job.ask.tenant;
-  const std::string& tenant = t.name;
-  auto opt = [](const auto& o) { return o ? number(static_cast<double>(*o)) : std::string(); };
-  return {"EVALSHA",
-          admit_sha_,
-          "7",
-          key("spend", tenant) + ":" + job.ask.day_key,
-          key("spend", tenant) + ":" + job.ask.month_key,
-          key("resv", tenant),
-          key("resv_exp", tenant),
-          key("resv_sum", tenant) + ":" + job.ask.day_key,
-          key("resv_sum", tenant) + ":" + job.ask.month_key,
-          key("rate", tenant),
-          "",
-          options_.replica + "-" + std::to_string(job.id),
-          number(job.ask.estimate_usd),
-          opt(t.budget.daily_usd),
-          opt(t.budget.monthly_usd),
-          t.budget.on_exhausted == config::BudgetAction::downgrade ? "1" : "0",
-          std::to_string(options_.reservation_ttl.count()),
-          opt(t.rate_limit.requests_per_minute),
-          opt(t.rate_limit.tokens_per_minute),
-          std::to_string(job.ask.estimate_tokens),
-          job.ask.day_key,
-          job.ask.month_key,
-          key("resv_sum", tenant) + ":"};
+namespace {
+
+// hiredis' view of a command's arguments.
+struct Argv {
+  explicit Argv(std::vector<std::string> a) : args(std::move(a)) {
+    for (const auto& x : args) {
+      ptrs.push_back(x.data());
+      lens.push_back(x.size());
+    }
+  }
+  int count() const { return static_cast<int>(ptrs.size()); }
+  std::vector<std::string> args;
+  std::vector<const char*> ptrs;
+  std::vector<std::size_t> lens;
+};
+
+// An unset limit travels as '' (the script reads it as nil).
+template <class T>
+std::string optional_number(const std::optional<T>& v) {
+  return v ? number(static_cast<double>(*v)) : std::string();
 }
 
-std::vector<std::string> RedisQuota::settle_args(const Job& job) const {
-  const auto& s = job.settle;
-  const auto& t = *s.tenant;
-  auto opt = [](const auto& o) { return o ? number(static_cast<double>(*o)) : std::string(); };
-  return {"EVALSHA",
-          settle_sha_,
-          "8",
-          key("spend", t.name) + ":" + s.day_key,
-          key("spend", t.name) + ":" + s.month_key,
-          key("resv", t.name),
-          key("resv_exp", t.name),
-          key("resv_sum", t.name) + ":" + s.day_key,
-          key("resv_sum", t.name) + ":" + s.month_key,
-          key("rate", t.name),
-          prefix_ + "settled:" + options_.replica + "-s" + std::to_string(job.id),
-          "",
-          s.reservation ? options_.replica + "-" + std::to_string(s.reservation) : std::string(),
-          number(s.actual_usd),
-          std::to_string(s.token_delta),
-          opt(t.rate_limit.requests_per_minute),
-          opt(t.rate_limit.tokens_per_minute),
-          std::to_string(kDayTtl),
-          std::to_string(kMonthTtl),
-          "",
-          "",
-          "",
-          "",
-          key("resv_sum", t.name) + ":"};
+}  // namespace
+
+std::vector<std::string> RedisQuota::quota_args(const Group& g) const {
+  const auto& t = *g.tenant;
+  std::vector<std::string> args = {"EVALSHA",
+                                   quota_sha_,
+                                   "8",
+                                   key("spend", t.name) + ":" + g.day_key,
+                                   key("spend", t.name) + ":" + g.month_key,
+                                   key("resv", t.name),
+                                   key("resv_exp", t.name),
+                                   key("resv_sum", t.name) + ":" + g.day_key,
+                                   key("resv_sum", t.name) + ":" + g.month_key,
+                                   key("rate", t.name),
+                                   prefix_ + "settled:" + options_.replica + "-s" + std::to_string(g.id),
+                                   reservation_name(g.id),
+                                   optional_number(t.budget.daily_usd),
+                                   optional_number(t.budget.monthly_usd),
+                                   t.budget.on_exhausted == config::BudgetAction::downgrade ? "1" : "0",
+                                   std::to_string(options_.reservation_ttl.count()),
+                                   optional_number(t.rate_limit.requests_per_minute),
+                                   optional_number(t.rate_limit.tokens_per_minute),
+                                   g.day_key,
+                                   g.month_key,
+                                   key("resv_sum", t.name) + ":",
+                                   std::to_string(kDayTtl),
+                                   std::to_string(kMonthTtl),
+                                   std::to_string(g.settles.size())};
+  args.reserve(args.size() + 4 * g.settles.size() + 2 * g.asks.size());
+  for (const auto& s : g.settles) {
+    args.push_back(s.reservation ? reservation_name(s.reservation) : std::string());
+    args.push_back(number(s.reservation ? s.reserved_usd : 0.0));
+    args.push_back(number(s.actual_usd));
+    args.push_back(std::to_string(s.token_delta));
+  }
+  for (const Job* job : g.asks) {
+    args.push_back(number(job->ask.estimate_usd));
+    args.push_back(std::to_string(job->ask.estimate_tokens));
+  }
+  return args;
 }
 
-QuotaGrant RedisQuota::grant_from_reply(const Job& job, const redisReply* r) {
+QuotaGrant RedisQuota::grant_from_reply(const Job& job, std::uint64_t group_id, const redisReply* r,
+                                        std::size_t at) {
   const auto& t = *job.ask.tenant;
-  const long code = r->element[0]->type == REDIS_REPLY_INTEGER ? static_cast<long>(r->element[0]->integer) : 0;
-  const double used_d = std::strtod(reply_text(r->element[1]).c_str(), nullptr);
-  const double used_m = std::strtod(reply_text(r->element[2]).c_str(), nullptr);
+  auto field = [&](std::size_t i) { return reply_text(r->element[at + i]); };
+  const long code = r->element[at]->type == REDIS_REPLY_INTEGER ? static_cast<long>(r->element[at]->integer) : 0;
+  const double used_d = std::strtod(field(1).c_str(), nullptr);
+  const double used_m = std::strtod(field(2).c_str(), nullptr);
   {
     std::lock_guard lock(local_mutex_);
     last_spent_[{t.name, job.ask.day_key}] = used_d;
@@ -343,11 +402,14 @@ QuotaGrant RedisQuota::grant_from_reply(const Job& job, const redisReply* r) {
   QuotaGrant g;
   g.budget = status;
   switch (code) {
-    case 1: g.reservation = job.id; break;
+    case 1:
+      g.reservation = group_id;
+      g.reserved_usd = job.ask.estimate_usd;
+      break;
     case 2:
     case 4: {
       // Redis found the window exhausted (its numbers are the ones that count).
-      const bool monthly = reply_text(r->element[3]) == "monthly" && t.budget.monthly_usd;
+      const bool monthly = field(3) == "monthly" && t.budget.monthly_usd;
       status.exhausted = true;
       status.window = monthly ? "monthly" : "daily";
       status.spent = monthly ? used_m : used_d;
@@ -359,10 +421,9 @@ QuotaGrant RedisQuota::grant_from_reply(const Job& job, const redisReply* r) {
     case 3: {
       cost::RateLimiter::Verdict v;
       v.allowed = false;
-      const std::string which = reply_text(r->element[4]);
-      v.limit = which == "tokens_per_minute" ? cost::RateLimiter::Limit::tokens_per_minute
-                                             : cost::RateLimiter::Limit::requests_per_minute;
-      const double wait_ms = std::strtod(reply_text(r->element[5]).c_str(), nullptr);
+      v.limit = field(4) == "tokens_per_minute" ? cost::RateLimiter::Limit::tokens_per_minute
+                                                : cost::RateLimiter::Limit::requests_per_minute;
+      const double wait_ms = std::strtod(field(5).c_str(), nullptr);
       v.retry_after_s = wait_ms < 0 ? 60 : static_cast<std::uint32_t>(std::max(1.0, std::ceil(wait_ms / 1000)));
       v.message = cost::rate_limit_message(t, static_cast<int>(v.limit), v.retry_after_s, job.ask.estimate_tokens,
                                            wait_ms < 0);
@@ -380,10 +441,8 @@ bool RedisQuota::connect() {
   std::string error;
   ctx_ = connect_redis(endpoint_, options_.timeout, &error);
   if (ctx_) {
-    const std::string prelude = std::string(kNow) + kPurge + kRefill;
-    admit_sha_ = load_script(ctx_, prelude + kAdmitBody, &error);
-    if (!admit_sha_.empty()) settle_sha_ = load_script(ctx_, prelude + kSettleBody, &error);
-    if (admit_sha_.empty() || settle_sha_.empty()) {
+    quota_sha_ = load_script(ctx_, std::string(kNow) + kReservations + kRefill + kQuotaBody, &error);
+    if (quota_sha_.empty()) {
       redisFree(ctx_);
       ctx_ = nullptr;
     }
@@ -414,19 +473,14 @@ bool RedisQuota::reconcile() {
       if (unreconciled_.empty()) break;
       next = unreconciled_.front();
     }
-    Job job;
-    job.admit = false;
-    job.settle = next.settle;
-    job.id = next.settle_id;
-    const auto args = settle_args(job);
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    ReplyGuard g{static_cast<redisReply*>(
-        redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()))};
+    Group group;
+    group.tenant = next.settles.front().tenant;
+    group.day_key = next.settles.front().day_key;
+    group.month_key = next.settles.front().month_key;
+    group.settles = next.settles;
+    group.id = next.id;
+    Argv argv(quota_args(group));
+    ReplyGuard g{static_cast<redisReply*>(redisCommandArgv(ctx_, argv.count(), argv.ptrs.data(), argv.lens.data()))};
     if (!g.r || g.r->type == REDIS_REPLY_ERROR) return false;
     std::lock_guard lock(local_mutex_);
     unreconciled_.pop_front();
@@ -438,59 +492,85 @@ bool RedisQuota::reconcile() {
   return true;
 }
 
-void RedisQuota::fail_batch(std::vector<Job>& batch, const std::string& why) {
+void RedisQuota::drop_connection(const std::string& why) {
   enter_degraded(why);
   if (ctx_) {
     redisFree(ctx_);
     ctx_ = nullptr;
   }
+}
+
+void RedisQuota::fail_batch(std::vector<Job>& batch, const std::string& why) {
+  drop_connection(why);
   for (auto& job : batch) {
     if (job.admit) {
       if (job.done) job.done(decide_locally(job.ask));
     } else {
-      // Sent again when Redis is back, with the same id (applied once).
       QuotaSettle s = job.settle;
       s.local = false;
-      settle_locally(s, job.id);
+      settle_locally(s, next_id_.fetch_add(1));
     }
   }
   batch.clear();
 }
 
 void RedisQuota::process(std::vector<Job>& batch) {
-  std::vector<std::vector<std::string>> commands;
-  commands.reserve(batch.size());
-  for (const auto& job : batch) commands.push_back(job.admit ? admit_args(job) : settle_args(job));
-  for (const auto& args : commands) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data());
+  // One script call per tenant and windows: its fixed cost (and the tenant's
+  // keys, read once) is shared by every request of a busy batch.
+  std::vector<Group> groups;
+  auto group_of = [&](const config::TenantConfig* tenant, const std::string& day, const std::string& month) -> Group& {
+    for (auto& g : groups)
+      if (g.tenant == tenant && g.day_key == day && g.month_key == month) return g;
+    Group& g = groups.emplace_back();
+    g.tenant = tenant;
+    g.day_key = day;
+    g.month_key = month;
+    g.id = next_id_.fetch_add(1);
+    return g;
+  };
+  for (const auto& job : batch) {
+    if (job.admit)
+      group_of(job.ask.tenant, job.ask.day_key, job.ask.month_key).asks.push_back(&job);
+    else
+      group_of(job.settle.tenant, job.settle.day_key, job.settle.month_key).settles.push_back(job.settle);
   }
-  std::vector<ReplyGuard> replies(batch.size());
+  // Whatever happens to the connection, each ask is answered and each
+  // group's settles wait with the group's id (applied once, however often sent).
+  auto keep_settles = [this](Group& g) {
+    if (g.settles.empty()) return;
+    std::lock_guard lock(local_mutex_);
+    unreconciled_.push_back({std::move(g.settles), g.id});
+  };
+  auto fail = [&](const std::string& why) {
+    drop_connection(why);
+    for (auto& g : groups) {
+      for (const Job* job : g.asks)
+        if (job->done) job->done(decide_locally(job->ask));
+      keep_settles(g);
+    }
+  };
+
+  for (const auto& g : groups) {
+    Argv argv(quota_args(g));
+    redisAppendCommandArgv(ctx_, argv.count(), argv.ptrs.data(), argv.lens.data());
+  }
+  std::vector<ReplyGuard> replies(groups.size());
   for (auto& reply : replies) {
     if (redisGetReply(ctx_, reinterpret_cast<void**>(&reply.r)) != REDIS_OK)
-      return fail_batch(batch, std::string("Redis stopped answering: ") + ctx_->errstr);
+      return fail(std::string("Redis stopped answering: ") + ctx_->errstr);
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
+  for (std::size_t i = 0; i < groups.size(); ++i) {
     const redisReply* r = replies[i].r;
     if (r && r->type == REDIS_REPLY_ERROR && reply_text(r).rfind("NOSCRIPT", 0) == 0)
-      return fail_batch(batch, "Redis lost the quota scripts (restarted)");  // reloaded on reconnect
-    if (batch[i].admit) {
-      if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 6) {
-        std::vector<Job> one;
-        one.push_back(std::move(batch[i]));
-        fail_batch(one, "unexpected reply to the admit script: " + reply_text(r));
-        continue;
-      }
-      if (batch[i].done) batch[i].done(grant_from_reply(batch[i], r));
-    } else if (!r || r->type == REDIS_REPLY_ERROR) {
-      settle_locally(batch[i].settle, batch[i].id);
-    }
+      return fail("Redis lost the quota script (restarted)");  // loaded again on reconnect
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 6 * groups[i].asks.size())
+      return fail("unexpected reply to the quota script: " + reply_text(r));
   }
+  for (std::size_t i = 0; i < groups.size(); ++i)
+    for (std::size_t k = 0; k < groups[i].asks.size(); ++k) {
+      const Job& job = *groups[i].asks[k];
+      if (job.done) job.done(grant_from_reply(job, groups[i].id, replies[i].r, 6 * k));
+    }
 }
 
 void RedisQuota::run() {
@@ -506,10 +586,6 @@ void RedisQuota::run() {
         std::vector<Job> waiting(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
         queue_.clear();
         lock.unlock();
-        if (ctx_) {
-          redisFree(ctx_);
-          ctx_ = nullptr;
-        }
         fail_batch(waiting, degraded());
         lock.lock();
         wake_.wait_for(lock, backoff, [&] { return stop_; });

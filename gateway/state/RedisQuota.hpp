@@ -1,7 +1,10 @@
 // Budgets and rate limits shared by every replica through Redis: one Lua
-// script reserves a request's estimated cost and takes its rate-limit
-// tokens, atomically, in one round trip; another settles the actual cost and
-// tokens and releases the reservation. Reservations that are never settled (a
+// script, atomically, settles finished requests (adds their actual cost,
+// releases their reservations, corrects the token bucket) and admits new
+// ones (reserves their estimated cost, takes their rate-limit tokens). Each
+// call carries everything of one tenant queued since the last round trip (a
+// group): a busy replica pays the script's fixed cost once per group, not
+// twice per request, and the asks are decided in order as one by one. Reservations that are never settled (a
 // replica died) expire after state.reservation_ttl_ms. So N replicas exceed a
 // budget by at most the requests in flight (their actual cost above their
 // estimate), never by a multiple.
@@ -19,7 +22,7 @@
 //
 // Keys (under state.key_prefix), all per tenant:
 //   spend:<tenant>:<window>            settled spend (shared with RedisStateStore)
-//   resv:<tenant>                      hash reservation id → "amount day month"
+//   resv:<tenant>                      hash group reservation id → "amount count day month"
 //   resv_exp:<tenant>                  sorted set reservation id by expiry (ms)
 //   resv_sum:<tenant>:<window>         reserved total of a window
 //   rate:<tenant>                      hash r (requests), t (tokens), ts (ms)
@@ -68,20 +71,36 @@ class RedisQuota final : public QuotaStore {
     bool admit = true;
     QuotaAsk ask;
     QuotaSettle settle;
-    std::uint64_t id = 0;  // the reservation id an admit asks for, the settle id of a settle
     std::function<void(QuotaGrant)> done;
+  };
+  // Settles Redis has not confirmed (made while degraded, or whose answer was
+  // lost), in order, each group with its id: the settle script applies an id
+  // once, so a group that did run before its answer was lost is not counted twice.
+  struct Unconfirmed {
+    std::vector<QuotaSettle> settles;
+    std::uint64_t id = 0;
   };
   void run();
   bool connect();
   void process(std::vector<Job>& batch);
   void fail_batch(std::vector<Job>& batch, const std::string& why);
+  void drop_connection(const std::string& why);
   void enter_degraded(const std::string& why);
   bool reconcile();
   QuotaGrant decide_locally(const QuotaAsk& ask);
   void settle_locally(const QuotaSettle& s, std::uint64_t settle_id);
-  std::vector<std::string> admit_args(const Job& job) const;
-  std::vector<std::string> settle_args(const Job& job) const;
-  QuotaGrant grant_from_reply(const Job& job, const struct redisReply* reply);
+  // What one script call carries: one tenant's settles and asks of one pair of windows.
+  struct Group {
+    const config::TenantConfig* tenant = nullptr;
+    std::string day_key, month_key;
+    std::vector<QuotaSettle> settles;
+    std::vector<const Job*> asks;
+    std::uint64_t id = 0;  // the asks' reservation and the settles' marker
+  };
+  std::vector<std::string> quota_args(const Group& group) const;
+  // The grant of one ask of a group, from its six fields of the reply starting at `at`.
+  QuotaGrant grant_from_reply(const Job& job, std::uint64_t group_id, const struct redisReply* reply, std::size_t at);
+  std::string reservation_name(std::uint64_t group_id) const { return options_.replica + "-" + std::to_string(group_id); }
   std::string key(const std::string& what, const std::string& tenant) const { return prefix_ + what + ":" + tenant; }
 
   RedisEndpoint endpoint_;
@@ -96,20 +115,13 @@ class RedisQuota final : public QuotaStore {
   // What this replica knows while Redis cannot answer.
   mutable std::mutex local_mutex_;
   std::map<std::pair<std::string, std::string>, double> last_spent_;  // (tenant, window) → spend last read
-  // Settles Redis has not confirmed (made while degraded, or whose answer was
-  // lost), in order, each with its id: the settle script applies an id once,
-  // so a settle that did run before its answer was lost is not counted twice.
-  struct Unconfirmed {
-    QuotaSettle settle;
-    std::uint64_t settle_id = 0;
-  };
   std::deque<Unconfirmed> unreconciled_;
   std::string degraded_why_;
   LocalQuota local_;
 
   std::atomic<std::uint64_t> next_id_{1};
   redisContext* ctx_ = nullptr;  // the store thread's only
-  std::string admit_sha_, settle_sha_;
+  std::string quota_sha_;
   std::thread thread_;
 };
 
