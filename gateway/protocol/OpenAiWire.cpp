@@ -1,6 +1,7 @@
 #include "gateway/protocol/OpenAiWire.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace hgw::protocol {
 
@@ -49,12 +50,18 @@ JsonParseResult parse_json_body(std::string_view body, json::storage_ptr storage
   return result;
 }
 
+std::uint64_t count_from_double(double v) {
+  if (!(v > 0)) return 0;
+  if (v >= 18446744073709551616.0) return std::numeric_limits<std::uint64_t>::max();  // 2^64
+  return static_cast<std::uint64_t>(v);
+}
+
 namespace {
 std::uint64_t u64(const json::value* v) {
   if (!v) return 0;
   if (v->is_uint64()) return v->as_uint64();
   if (v->is_int64()) return v->as_int64() > 0 ? static_cast<std::uint64_t>(v->as_int64()) : 0;
-  if (v->is_double()) return v->as_double() > 0 ? static_cast<std::uint64_t>(v->as_double()) : 0;
+  if (v->is_double()) return count_from_double(v->as_double());
   return 0;
 }
 
