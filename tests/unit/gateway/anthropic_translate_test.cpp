@@ -294,6 +294,21 @@ TEST_CASE("chat request: stop strings, max tokens, sampling, stream and dropped 
   CHECK_FALSE(to_anthropic(R"({"messages":[{"role":"user","content":"x"}],"stop":[1]})").error.empty());
 }
 
+TEST_CASE("max_tokens beyond 2^64 or fractional is refused, not converted", "[anthropic]") {
+  // Found by fuzz_anthropic_translate: 1e25 was cast to an integer (undefined
+  // behaviour; scripts/sanitize.sh stops on it).
+  for (const char* v : {"1e25", "18446744073709551616.0", "1e308", "2.5", "-3.0"}) {
+    INFO(v);
+    CHECK_THAT(to_anthropic(std::string(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":)") + v + "}").error,
+               Catch::Contains("max_tokens"));
+    CHECK_THAT(to_openai(std::string(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":)") + v + "}").error,
+               Catch::Contains("max_tokens"));
+  }
+  auto ok = to_openai(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":1e3})");
+  REQUIRE(ok.error.empty());
+  CHECK(ok.body.at("max_tokens").to_number<int>() == 1000);
+}
+
 TEST_CASE("chat request: what Anthropic cannot do is refused with an actionable message", "[anthropic]") {
   CHECK_THAT(to_anthropic(R"({"messages":[{"role":"user","content":"x"}],"n":3})").error,
              Catch::Contains("n=3") && Catch::Contains("separate requests"));
