@@ -144,7 +144,7 @@ bool tool_use_blocks(const json::value* calls, json::array& blocks, std::string&
       input = json::parse(args, ec);
       if (ec || !input.is_object()) {
         why = "tool call '" + std::string(str(f.if_contains("name"))) +
-              "' has arguments that are not a JSON object: " + std::string(args.substr(0, 80));
+              "' has arguments that are not a JSON object: " + std::string(detail::utf8_prefix(args, 80));
         return false;
       }
     }

@@ -248,6 +248,21 @@ TEST_CASE("chat request: invalid tool call arguments are a 400 naming the tool",
   CHECK_THAT(to_anthropic(R"({"messages":[{"role":"tool","content":"x"}]})").error, Catch::Contains("tool_call_id"));
 }
 
+TEST_CASE("chat request: quoted arguments are cut between characters, not inside one", "[anthropic]") {
+  // Found by fuzz_anthropic_translate: the 80-byte quote split "é", and the
+  // 400 body then held invalid UTF-8.
+  const std::string args = std::string(79, 'x') + "\u00e9 and more";
+  auto t = to_anthropic(R"({"messages":[{"role":"user","content":"x"},
+      {"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":")" +
+                        args + R"("}}]}]})");
+  REQUIRE_FALSE(t.error.empty());
+  CHECK(t.error.ends_with(": " + std::string(79, 'x')));
+  auto two = to_anthropic(R"({"messages":[{"role":"user","content":"x"},
+      {"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":")" +
+                          std::string(78, 'x') + R"(\u00e9 and more"}}]}]})");
+  CHECK(two.error.ends_with(std::string(78, 'x') + "\xc3\xa9"));
+}
+
 TEST_CASE("chat request: images become base64 or url sources", "[anthropic]") {
   auto t = to_anthropic(R"({"messages":[{"role":"user","content":[
       {"type":"text","text":"What is this?"},
@@ -501,6 +516,16 @@ TEST_CASE("Anthropic stream: malformed events and error events stop the translat
   {
     an::MessagesStreamToChat t;
     CHECK_FALSE(t.feed({"message_start", R"({"type":"message_start"})"}, out));
+  }
+  {
+    // Found by fuzz_anthropic_stream: the event name, raw bytes off the wire,
+    // was quoted as is in the message that the client gets in a JSON error event.
+    an::MessagesStreamToChat t;
+    CHECK_FALSE(t.feed({"message\xff_start\xc3", "{not json"}, out));
+    CHECK_THAT(t.error_message(), Catch::Contains("(event 'message?_start?')"));
+    an::MessagesStreamToChat u;
+    CHECK_FALSE(u.feed({std::string(100, 'e') + "\x01", "{}"}, out));
+    CHECK_THAT(u.error_message(), Catch::Contains("'" + std::string(64, 'e') + "' before message_start"));
   }
   {
     an::MessagesStreamToChat t;
