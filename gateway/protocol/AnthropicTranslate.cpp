@@ -687,6 +687,12 @@ Translation messages_request_to_chat(const json::object& in, std::string_view ba
       return t;
     }
   }
+  // Only empty contents ("content": []): an empty conversation, which the
+  // backend would refuse with a less helpful message.
+  if (messages.empty()) {
+    t.error = "messages must contain at least one message with content";
+    return t;
+  }
   auto& out = t.body;
   out["model"] = backend_model;
   out["messages"] = std::move(messages);

@@ -614,6 +614,10 @@ TEST_CASE("messages request: tool_choice table and refusals", "[anthropic]") {
   CHECK_THAT(to_openai(R"({"max_tokens":10,"messages":[{"role":"user","content":[{"type":"document","source":{}}]}]})").error,
              Catch::Contains("messages[0]") && Catch::Contains("document"));
   CHECK_THAT(to_openai(R"({"max_tokens":10,"messages":[{"role":"system","content":"x"}]})").error, Catch::Contains("user or assistant"));
+  // Found by fuzz_anthropic_translate: empty contents gave an empty conversation.
+  CHECK_THAT(to_openai(R"({"max_tokens":10,"messages":[{"role":"user","content":[]}]})").error,
+             Catch::Contains("at least one message"));
+  CHECK(to_openai(R"({"max_tokens":10,"system":"s","messages":[{"role":"user","content":[]}]})").error.empty());
 }
 
 // ---- OpenAI response → Anthropic response ----------------------------------------
