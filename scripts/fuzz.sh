@@ -4,6 +4,7 @@
 # argument, default 60) on its seed corpus and dictionary. Stops at the first
 # crash, hang or leak and prints how to reproduce it.
 #   FUZZERS="sse_parser redactor" bash scripts/fuzz.sh 30   # only these
+#   FUZZ_FLAGS="-seed=1" ...                                  # more libFuzzer flags
 # New inputs go to $BUILD_DIR/fuzz-corpus/<harness> (kept between runs), never
 # into the seed corpus in the repository.
 set -euo pipefail
@@ -37,6 +38,8 @@ for f in $FUZZERS; do
   mkdir -p "$work" "$artifacts"
   args=(-max_total_time="$DURATION" -timeout=30 -rss_limit_mb=2560 -print_final_stats=1
         -artifact_prefix="$artifacts")
+  # shellcheck disable=SC2206  # FUZZ_FLAGS is a list of flags
+  args+=(${FUZZ_FLAGS:-})
   d="tests/fuzz/dict/$(dict_of "$f").dict"
   [ -f "$d" ] && args+=(-dict="$d")
   if ! nice -n "${NICE:-15}" "$BUILD_DIR/fuzz_$f" "${args[@]}" "$work" "tests/fuzz/corpus/$f" >"$log" 2>&1; then
