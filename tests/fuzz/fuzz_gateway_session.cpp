@@ -141,8 +141,10 @@ bool read_until_close(int fd, std::string& out, std::chrono::steady_clock::time_
 
 // ---- what the client sent: the requests the gateway could read ---------------
 
-// Methods of the complete requests at the start of the input, parsed as the
-// session parses them (same parser, same limits).
+// Methods of the requests at the start of the input whose head is complete,
+// parsed as the session parses them (same parser, same limits). The last
+// one's body may be missing: the error answering it (408, 413) is still an
+// answer to that method, without a body for HEAD.
 std::vector<http::verb> requests_in(std::string_view in) {
   std::vector<http::verb> out;
   while (!in.empty()) {
@@ -152,8 +154,8 @@ std::vector<http::verb> requests_in(std::string_view in) {
     p.eager(true);
     boost::system::error_code ec;
     const std::size_t used = p.put(boost::asio::buffer(in.data(), in.size()), ec);
+    if (p.is_header_done()) out.push_back(p.get().method());
     if (ec || !p.is_done()) break;
-    out.push_back(p.get().method());
     if (!p.get().keep_alive()) break;  // the session stops reading here
     in.remove_prefix(used);
   }
