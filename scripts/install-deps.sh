@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages hybridgw needs to build, test, run the demo
-# and the benchmarks (DESIGN.md §7). Installs only what is missing.
+# and the benchmarks (DESIGN.md §7), and clang for the sanitizer and fuzz
+# builds. Installs only what is missing.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   libyaml-cpp-dev prometheus-cpp-dev catch2 libre2-dev
   libsqlite3-dev libhiredis-dev redis-server libicu-dev
   curl python3 nginx-light wrk
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -45,6 +45,7 @@ class Gateway {
   struct Worker;
   void begin_drain();
   void watch_drain();
+  void poll_drain(std::shared_ptr<Timer> timer, Clock::time_point limit);
 
   GatewayOptions options_;
   std::unique_ptr<pipeline::Services> services_;

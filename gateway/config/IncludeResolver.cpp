@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 namespace hgw::config {
 
@@ -18,10 +17,22 @@ fs::path identity_of(const fs::path& p) {
   return ec ? p.lexically_normal() : canonical;
 }
 
-bool read_whole_file(const fs::path& p, std::string& out, std::string& error) {
+// Configuration files are small; a larger "file" is a mistake such as
+// include: /dev/zero, which would otherwise be read until memory runs out.
+constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;
+
+// `regular_only`: included files must be regular files. A FIFO or a device
+// (include: /dev/stdin) would block the load — and a reload — forever. The
+// top-level file may be a pipe: `hybridgw check --config <(envsubst < t.yaml)`.
+bool read_whole_file(const fs::path& p, std::string& out, std::string& error, bool regular_only) {
   std::error_code ec;
   if (fs::is_directory(p, ec)) {
     error = "is a directory";
+    return false;
+  }
+  const auto status = fs::status(p, ec);
+  if (regular_only && !ec && !fs::is_regular_file(status)) {
+    error = "is not a regular file";
     return false;
   }
   std::ifstream in(p, std::ios::binary);
@@ -29,9 +40,15 @@ bool read_whole_file(const fs::path& p, std::string& out, std::string& error) {
     error = std::strerror(errno);
     return false;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  out = buffer.str();
+  out.clear();
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    out.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (out.size() > kMaxConfigBytes) {
+      error = "is larger than 16 MiB";
+      return false;
+    }
+  }
   return true;
 }
 
@@ -40,7 +57,7 @@ bool read_whole_file(const fs::path& p, std::string& out, std::string& error) {
 void IncludeResolver::load_file(const std::string& path) {
   const auto* file = diag_.intern_file(path);
   std::string text, error;
-  if (!read_whole_file(path, text, error)) {
+  if (!read_whole_file(path, text, error, false)) {
     diag_.error(SourceLocation{file, 0, 0}, "$", "cannot read the configuration file: " + error);
     return;
   }
@@ -122,7 +139,7 @@ void IncludeResolver::include_one(const Value& entry, const fs::path& dir) {
     return;
   }
   std::string text, error;
-  if (!read_whole_file(target, text, error)) {
+  if (!read_whole_file(target, text, error, true)) {
     diag_.error(entry.where, entry.path, "cannot read included file '" + target.string() + "': " + error);
     return;
   }

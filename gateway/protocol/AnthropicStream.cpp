@@ -168,7 +168,8 @@ bool MessagesStreamToChat::feed(const SseEvent& event, std::vector<std::string>&
   boost::system::error_code ec;
   json::value v = json::parse(event.data, ec);
   if (ec || !v.is_object())
-    return fail("Anthropic sent an SSE event that is not a JSON object (event '" + event.event + "')");
+    return fail("Anthropic sent an SSE event that is not a JSON object (event '" +
+                detail::printable_name(event.event) + "')");
   const auto& data = v.as_object();
   std::string type(str(data.if_contains("type")));
   if (type.empty()) type = event.event;
@@ -183,7 +184,7 @@ bool MessagesStreamToChat::feed(const SseEvent& event, std::vector<std::string>&
   }
   if (type == "ping") return true;
   if (type == "message_start") return on_message_start(data, out);
-  if (!started_) return fail("Anthropic sent '" + type + "' before message_start");
+  if (!started_) return fail("Anthropic sent '" + detail::printable_name(type) + "' before message_start");
   if (type == "content_block_start") return on_block_start(data, out);
   if (type == "content_block_delta") return on_block_delta(data, out);
   if (type == "message_delta") on_message_delta(data, out);

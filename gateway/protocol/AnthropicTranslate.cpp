@@ -4,6 +4,7 @@
 
 #include "gateway/protocol/AnthropicJson.hpp"
 
+#include <cmath>
 #include <ctime>
 
 namespace hgw::protocol::anthropic {
@@ -17,14 +18,17 @@ using detail::strip_prefix;
 
 bool is_true(const json::value* v) { return v && v->is_bool() && v->as_bool(); }
 
-// A positive integer, whatever JSON number form it came in; 0 otherwise.
+// A positive integer, whatever JSON number form it came in; 0 otherwise, also
+// for a double of 2^64 or more (a client's "max_tokens": 1e25), which no
+// integer holds: converting it would be undefined.
 std::uint64_t positive(const json::value* v) {
   if (!v) return 0;
   if (v->is_uint64()) return v->as_uint64();
   if (v->is_int64()) return v->as_int64() > 0 ? static_cast<std::uint64_t>(v->as_int64()) : 0;
-  if (v->is_double() && v->as_double() >= 1 && v->as_double() == static_cast<double>(static_cast<std::uint64_t>(v->as_double())))
-    return static_cast<std::uint64_t>(v->as_double());
-  return 0;
+  if (!v->is_double()) return 0;
+  const double d = v->as_double();
+  if (!(d >= 1 && d < 18446744073709551616.0) || d != std::floor(d)) return 0;
+  return static_cast<std::uint64_t>(d);
 }
 
 json::object text_block(std::string_view text) { return {{"type", "text"}, {"text", text}}; }
@@ -140,7 +144,7 @@ bool tool_use_blocks(const json::value* calls, json::array& blocks, std::string&
       input = json::parse(args, ec);
       if (ec || !input.is_object()) {
         why = "tool call '" + std::string(str(f.if_contains("name"))) +
-              "' has arguments that are not a JSON object: " + std::string(args.substr(0, 80));
+              "' has arguments that are not a JSON object: " + std::string(detail::utf8_prefix(args, 80));
         return false;
       }
     }
@@ -682,6 +686,12 @@ Translation messages_request_to_chat(const json::object& in, std::string_view ba
       t.error = "messages[" + std::to_string(i) + "]: " + why;
       return t;
     }
+  }
+  // Only empty contents ("content": []): an empty conversation, which the
+  // backend would refuse with a less helpful message.
+  if (messages.empty()) {
+    t.error = "messages must contain at least one message with content";
+    return t;
   }
   auto& out = t.body;
   out["model"] = backend_model;

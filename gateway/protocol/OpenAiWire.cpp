@@ -1,6 +1,7 @@
 #include "gateway/protocol/OpenAiWire.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace hgw::protocol {
 
@@ -49,18 +50,18 @@ JsonParseResult parse_json_body(std::string_view body, json::storage_ptr storage
   return result;
 }
 
+std::uint64_t count_from_double(double v) {
+  if (!(v > 0)) return 0;
+  if (v >= 18446744073709551616.0) return std::numeric_limits<std::uint64_t>::max();  // 2^64
+  return static_cast<std::uint64_t>(v);
+}
+
 namespace {
 std::uint64_t u64(const json::value* v) {
   if (!v) return 0;
   if (v->is_uint64()) return v->as_uint64();
   if (v->is_int64()) return v->as_int64() > 0 ? static_cast<std::uint64_t>(v->as_int64()) : 0;
-  if (v->is_double()) {
-    // Converting a double beyond the range of uint64 is undefined behaviour:
-    // a hostile or broken peer's 1e300 saturates instead.
-    const double d = v->as_double();
-    if (!(d > 0)) return 0;
-    return d >= 9.0e15 ? std::uint64_t{9'000'000'000'000'000} : static_cast<std::uint64_t>(d);
-  }
+  if (v->is_double()) return count_from_double(v->as_double());
   return 0;
 }
 

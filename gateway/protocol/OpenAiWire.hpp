@@ -30,6 +30,10 @@ struct JsonParseResult {
 // The value is allocated from `storage` (a request's arena, say).
 JsonParseResult parse_json_body(std::string_view body, boost::json::storage_ptr storage = {});
 
+// A JSON number as a token count: negative (and NaN) is 0, fractions are cut,
+// and a count beyond 2^64 saturates (converting it would be undefined).
+std::uint64_t count_from_double(double v);
+
 // The counters a usage object may carry, OpenAI's and Anthropic's; a member
 // that is there but not a number counts as 0.
 struct UsageCounts {

@@ -120,7 +120,10 @@ struct UsageHandler {
       next_is_usage = true;
     } else if (at_usage_level()) {
       pending = counter_of(k, false);
-      if (pending == Counter::details) next_is_details = true;
+      if (pending == Counter::details) {
+        next_is_details = true;
+        counts.cached.reset();  // a repeated key: the last one wins, as in the parsed object
+      }
     } else if (at_details_level()) {
       pending = counter_of(k, true);
     }
@@ -142,7 +145,7 @@ struct UsageHandler {
     return true;
   }
   bool on_double(double v, json::string_view, json::error_code&) {
-    on_value(v > 0 ? static_cast<std::uint64_t>(v) : 0);
+    on_value(count_from_double(v));
     return true;
   }
   bool on_bool(bool, json::error_code&) {

@@ -80,6 +80,7 @@ class Session final : public ClientChannel {
       // kept-alive connection the next head within idle_timeout_ms (an idle
       // connection closes quietly, a half-sent head gets its 408).
       read_timer_.arm(first ? limits.header_timeout_ms : limits.idle_timeout_ms);
+      head_request_ = false;  // an error answer to a head that fails to parse has its body
       auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_nothrow);
       if (hec && read_timer_.fired()) hec = beast::error::timeout;
       read_timer_.disarm();
@@ -90,6 +91,7 @@ class Session final : public ClientChannel {
       const auto received_at = Clock::now();
       auto& head = parser.get();
       version_ = head.version();
+      head_request_ = head.method() == http::verb::head;
       if (head.count(http::field::content_length) && head.count(http::field::transfer_encoding)) {
         // Request smuggling guard (RFC 9112 §6.3): never guess which one counts.
         co_await reply_and_close(error_response(400, "request has both Content-Length and Transfer-Encoding",
@@ -140,6 +142,10 @@ class Session final : public ClientChannel {
     answered_ = true;
     out_.clear();
     append_whole_response(response, version_, stays_open(), out_);
+    // The answer to HEAD is the head alone, Content-Length included (RFC 9110
+    // §9.3.2): a client reads no body, so body bytes would be taken for the
+    // start of the next response.
+    if (head_request_) out_.resize(out_.size() - response.body.size());
     co_return co_await write_out();
   }
 
@@ -310,6 +316,7 @@ class Session final : public ClientChannel {
   beast::flat_buffer buffer_;
   std::string out_;  // the bytes of the next write, reused across requests
   unsigned version_ = 11;
+  bool head_request_ = false;  // the current request is HEAD: no body in its answer
   bool chunked_ = true;  // the current stream's body is chunked (HTTP/1.1)
   bool keep_alive_ = true;
   bool broken_ = false;

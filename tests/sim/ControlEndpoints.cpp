@@ -76,7 +76,11 @@ Plan set_options(std::string_view body, SimState& state) {
       {"latency_ms", &state.latency_ms}, {"ttft_ms", &state.ttft_ms},
       {"token_delay_ms", &state.token_delay_ms}, {"tokens", &state.tokens},
       {"cached_tokens", &state.cached_tokens}};
-  for (const auto& [key, value] : *o) {
+  for (const auto& member : *o) {
+    // A named member, not a structured binding: clang 14 (the fuzz and
+    // sanitizer builds) cannot capture bindings in a lambda.
+    const auto& key = member.key();
+    const auto& value = member.value();
     auto it = std::find_if(std::begin(knobs), std::end(knobs),
                            [&](const auto& k) { return key == k.first; });
     if (it == std::end(knobs)) return bad("unknown option '" + std::string(key) + "'");

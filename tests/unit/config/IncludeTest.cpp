@@ -2,6 +2,11 @@
 // included file itself.
 #include "tests/unit/config/ConfigTestHelpers.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
 using namespace hgw::config;
 
 namespace {
@@ -76,4 +81,24 @@ TEST_CASE("the kitchen-sink bad fixture reports each error once", "[config]") {
   REQUIRE_ERROR(r, 18, 12, "$.tenants[0].keys[0]", "64 hex digits");
   REQUIRE_ERROR(r, 19, 17, "$.tenants[0].data_class", "unknown data class 'secret'");
   CHECK(r.errors.size() == 8);
+}
+
+TEST_CASE("an include that is not a regular file is refused without reading it", "[config][include]") {
+  // Found while fuzzing the loader: include: /dev/zero read until memory ran
+  // out, and a FIFO (include: /dev/stdin) would block the load or a reload forever.
+  auto zero = load_config_string("include: /dev/zero\n", kDir + "virtual.yaml");
+  REQUIRE_ERROR(zero, 1, 10, "$.include", "cannot read included file '/dev/zero': is not a regular file");
+
+  const auto dir = std::filesystem::temp_directory_path() / ("hgw-fifo-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  REQUIRE(::mkfifo((dir / "pipe.yaml").c_str(), 0600) == 0);
+  auto fifo = load_config_string("include: pipe.yaml\n", (dir / "main.yaml").string());
+  std::filesystem::remove_all(dir);
+  REQUIRE_ERROR(fifo, 1, 10, "$.include", "is not a regular file");
+}
+
+TEST_CASE("a top-level configuration may be a pipe but not an endless one", "[config][include]") {
+  auto r = load_config_file("/dev/zero");
+  REQUIRE(r.errors.size() == 1);
+  CHECK_THAT(r.errors[0].message, Catch::Contains("larger than 16 MiB"));
 }

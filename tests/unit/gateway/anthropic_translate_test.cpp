@@ -248,6 +248,21 @@ TEST_CASE("chat request: invalid tool call arguments are a 400 naming the tool",
   CHECK_THAT(to_anthropic(R"({"messages":[{"role":"tool","content":"x"}]})").error, Catch::Contains("tool_call_id"));
 }
 
+TEST_CASE("chat request: quoted arguments are cut between characters, not inside one", "[anthropic]") {
+  // Found by fuzz_anthropic_translate: the 80-byte quote split "é", and the
+  // 400 body then held invalid UTF-8.
+  const std::string args = std::string(79, 'x') + "\u00e9 and more";
+  auto t = to_anthropic(R"({"messages":[{"role":"user","content":"x"},
+      {"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":")" +
+                        args + R"("}}]}]})");
+  REQUIRE_FALSE(t.error.empty());
+  CHECK(t.error.ends_with(": " + std::string(79, 'x')));
+  auto two = to_anthropic(R"({"messages":[{"role":"user","content":"x"},
+      {"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":")" +
+                          std::string(78, 'x') + R"(\u00e9 and more"}}]}]})");
+  CHECK(two.error.ends_with(std::string(78, 'x') + "\xc3\xa9"));
+}
+
 TEST_CASE("chat request: images become base64 or url sources", "[anthropic]") {
   auto t = to_anthropic(R"({"messages":[{"role":"user","content":[
       {"type":"text","text":"What is this?"},
@@ -292,6 +307,21 @@ TEST_CASE("chat request: stop strings, max tokens, sampling, stream and dropped 
   CHECK_THAT(to_anthropic(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":0})").error,
              Catch::Contains("max_tokens"));
   CHECK_FALSE(to_anthropic(R"({"messages":[{"role":"user","content":"x"}],"stop":[1]})").error.empty());
+}
+
+TEST_CASE("max_tokens beyond 2^64 or fractional is refused, not converted", "[anthropic]") {
+  // Found by fuzz_anthropic_translate: 1e25 was cast to an integer (undefined
+  // behaviour; scripts/sanitize.sh stops on it).
+  for (const char* v : {"1e25", "18446744073709551616.0", "1e308", "2.5", "-3.0"}) {
+    INFO(v);
+    CHECK_THAT(to_anthropic(std::string(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":)") + v + "}").error,
+               Catch::Contains("max_tokens"));
+    CHECK_THAT(to_openai(std::string(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":)") + v + "}").error,
+               Catch::Contains("max_tokens"));
+  }
+  auto ok = to_openai(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":1e3})");
+  REQUIRE(ok.error.empty());
+  CHECK(ok.body.at("max_tokens").to_number<int>() == 1000);
 }
 
 TEST_CASE("chat request: what Anthropic cannot do is refused with an actionable message", "[anthropic]") {
@@ -488,6 +518,16 @@ TEST_CASE("Anthropic stream: malformed events and error events stop the translat
     CHECK_FALSE(t.feed({"message_start", R"({"type":"message_start"})"}, out));
   }
   {
+    // Found by fuzz_anthropic_stream: the event name, raw bytes off the wire,
+    // was quoted as is in the message that the client gets in a JSON error event.
+    an::MessagesStreamToChat t;
+    CHECK_FALSE(t.feed({"message\xff_start\xc3", "{not json"}, out));
+    CHECK_THAT(t.error_message(), Catch::Contains("(event 'message?_start?')"));
+    an::MessagesStreamToChat u;
+    CHECK_FALSE(u.feed({std::string(100, 'e') + "\x01", "{}"}, out));
+    CHECK_THAT(u.error_message(), Catch::Contains("'" + std::string(64, 'e') + "' before message_start"));
+  }
+  {
     an::MessagesStreamToChat t;
     out.clear();
     auto events = events_of(kTextStream);
@@ -574,6 +614,10 @@ TEST_CASE("messages request: tool_choice table and refusals", "[anthropic]") {
   CHECK_THAT(to_openai(R"({"max_tokens":10,"messages":[{"role":"user","content":[{"type":"document","source":{}}]}]})").error,
              Catch::Contains("messages[0]") && Catch::Contains("document"));
   CHECK_THAT(to_openai(R"({"max_tokens":10,"messages":[{"role":"system","content":"x"}]})").error, Catch::Contains("user or assistant"));
+  // Found by fuzz_anthropic_translate: empty contents gave an empty conversation.
+  CHECK_THAT(to_openai(R"({"max_tokens":10,"messages":[{"role":"user","content":[]}]})").error,
+             Catch::Contains("at least one message"));
+  CHECK(to_openai(R"({"max_tokens":10,"system":"s","messages":[{"role":"user","content":[]}]})").error.empty());
 }
 
 // ---- OpenAI response → Anthropic response ----------------------------------------

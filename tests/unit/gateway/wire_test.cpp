@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <limits>
+
 #include "gateway/protocol/HttpWire.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
 #include "gateway/protocol/Codec.hpp"
@@ -144,6 +146,13 @@ TEST_CASE("usage scanned from a whole answer equals the usage of the parsed answ
       R"({"usage":{"prompt_tokens":4,"completion_tokens":{"a":1}}})",
       R"({"usage":{"prompt_tokens":4,"completion_tokens":5,"prompt_tokens":6}})",
       R"({"u\u0073age":{"prompt_tokens":2,"completion_tokens":3}})",
+      // Found by fuzz_usage_scanner: a double beyond 2^64 was converted with
+      // undefined behaviour (anywhere in the answer, not only in usage).
+      // Found with fuzz_usage_scanner's differential check: a repeated
+      // prompt_tokens_details kept the cached count of the first one.
+      R"({"usage":{"prompt_tokens":1,"prompt_tokens_details":{"cached_tokens":5},"prompt_tokens_details":3}})",
+      R"({"usage":{"prompt_tokens":1,"prompt_tokens_details":{"cached_tokens":5},"prompt_tokens_details":{}}})",
+      R"({"created":1.0e20,"usage":{"prompt_tokens":1e300,"completion_tokens":18446744073709551616.0}})",
   };
   for (const char* answer : answers) {
     INFO(answer);
@@ -155,6 +164,17 @@ TEST_CASE("usage scanned from a whole answer equals the usage of the parsed answ
     CHECK(scanned->output == parsed.output);
     CHECK(scanned->cached == parsed.cached);
   }
+}
+
+TEST_CASE("a count beyond 2^64 saturates, a negative one is 0", "[wire]") {
+  const auto u = protocol::scan_answer_usage(R"({"usage":{"prompt_tokens":1e20,"completion_tokens":-1e20}})");
+  REQUIRE(u);
+  CHECK(u->input == std::numeric_limits<std::uint64_t>::max());
+  CHECK(u->output == 0);
+  CHECK(protocol::read_usage(obj(R"({"usage":{"prompt_tokens":1e20}})")).input ==
+        std::numeric_limits<std::uint64_t>::max());
+  CHECK(protocol::count_from_double(18446744073709549568.0) == 18446744073709549568ull);  // largest double < 2^64
+  CHECK(protocol::count_from_double(2.9) == 2);
 }
 
 TEST_CASE("an answer that is not one JSON object is refused by the scanner", "[wire]") {
