@@ -22,11 +22,30 @@ server::Response local_error(Call& call, unsigned status, std::string_view messa
   return json_response(call, status, call.client->error_body(status, message, "invalid_request_error", code));
 }
 
+// A request target quoted in an error: raw bytes off the wire, so anything
+// but printable ASCII is percent-encoded (the JSON body stays valid UTF-8),
+// and at most 256 bytes of it.
+std::string quoted_path(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path.substr(0, 256)) {
+    if (c > 0x20 && c < 0x7f && c != '%') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (path.size() > 256) out += "...";
+  return out;
+}
+
 }  // namespace
 
 std::optional<server::Response> answer_locally(Call& call) {
   const auto method = call.request.method();
-  if (call.path == "/healthz" && method == http::verb::get) {
+  if (call.path == "/healthz" && (method == http::verb::get || method == http::verb::head)) {
     call.status = 200;
     return json_response(call, 200, R"({"status":"ok"})");
   }
@@ -46,7 +65,7 @@ std::optional<server::Response> answer_locally(Call& call) {
     return std::nullopt;
   }
   return local_error(call, 404,
-                     "unknown path " + call.path +
+                     "unknown path " + quoted_path(call.path) +
                          "; this gateway serves POST /v1/chat/completions, /v1/completions, "
                          "/v1/embeddings, /v1/messages and GET /v1/models",
                      "unknown_url");

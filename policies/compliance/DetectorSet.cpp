@@ -795,6 +795,7 @@ bool DetectorSet::scan_one(std::string_view original, std::uint32_t index, std::
   auto report = [&](const std::string& type, std::size_t b, std::size_t e) {
     out.push_back({type, index, view.original_begin(b), view.original_end(e)});
   };
+  const std::size_t first = out.size();
 
   std::vector<Candidate> cands;
   std::uint64_t active = 0;
@@ -832,33 +833,38 @@ bool DetectorSet::scan_one(std::string_view original, std::uint32_t index, std::
   for (const auto& c : cands) report(*c.type, c.begin, c.end);
 
   // Custom detectors over the whole text.
-  if (impl.customs.empty()) return valid;
-  std::vector<int> hits;
-  if (impl.custom_set) {
-    if (!impl.custom_set->Match(text, &hits)) return valid;
-    std::sort(hits.begin(), hits.end());
-  } else {
-    for (std::size_t k = 0; k < impl.customs.size(); ++k) hits.push_back(static_cast<int>(k));
-  }
-  for (int k : hits) {
-    const auto& c = impl.customs[static_cast<std::size_t>(k)];
-    if (!wanted(c.type)) continue;
-    std::size_t pos = 0;
-    while (pos <= text.size()) {
-      re2::StringPiece m;
-      if (!c.re->Match(text, pos, text.size(), RE2::UNANCHORED, &m, 1)) break;
-      std::size_t mb = static_cast<std::size_t>(m.data() - text.data());
-      std::size_t me = mb + m.size();
-      if (me > mb) {
-        if (c.context == nullptr || context_keeps(text, mb, me, *c.context, impl.context_window))
-          report(c.type, mb, me);
-        pos = me;
-      } else {  // empty match: step over one UTF-8 character
-        pos = mb + 1;
-        while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+  [&] {
+    if (impl.customs.empty()) return;
+    std::vector<int> hits;
+    if (impl.custom_set) {
+      if (!impl.custom_set->Match(text, &hits)) return;
+      std::sort(hits.begin(), hits.end());
+    } else {
+      for (std::size_t k = 0; k < impl.customs.size(); ++k) hits.push_back(static_cast<int>(k));
+    }
+    for (int k : hits) {
+      const auto& c = impl.customs[static_cast<std::size_t>(k)];
+      if (!wanted(c.type)) continue;
+      std::size_t pos = 0;
+      while (pos <= text.size()) {
+        re2::StringPiece m;
+        if (!c.re->Match(text, pos, text.size(), RE2::UNANCHORED, &m, 1)) break;
+        std::size_t mb = static_cast<std::size_t>(m.data() - text.data());
+        std::size_t me = mb + m.size();
+        if (me > mb) {
+          if (c.context == nullptr || context_keeps(text, mb, me, *c.context, impl.context_window))
+            report(c.type, mb, me);
+          pos = me;
+        } else {  // empty match: step over one UTF-8 character
+          pos = mb + 1;
+          while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+        }
       }
     }
-  }
+  }();
+  // Built-in and custom findings of the text together in position order.
+  std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                   [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
   return valid;
 }
 

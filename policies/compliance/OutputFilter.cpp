@@ -127,15 +127,20 @@ OutputFilter::Result OutputFilter::process(bool final) {
       cut = std::max(ctx_, n > hold ? view.original_begin(n - hold) : ctx_);
     }
   }
-  for (bool moved = true; moved;) {  // never cut through a match
+  // Never cut through a character or a match; backing off one can land in
+  // the other (a stray continuation byte right after a match), so until both hold.
+  for (bool moved = true; moved;) {
     moved = false;
+    while (cut > ctx_ && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+      --cut;
+      moved = true;
+    }
     for (const auto& h : hits)
       if (h.begin < cut && h.end > cut) {
         cut = h.begin;
         moved = true;
       }
   }
-  while (cut > ctx_ && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
 
   std::size_t pos = ctx_;
   for (const auto& h : hits) {

@@ -28,25 +28,38 @@ std::optional<std::string> Redactor::rewrite(std::string_view text, std::vector<
     if (a->begin != b->begin) return a->begin < b->begin;
     return a->end > b->end;
   });
+  // Overlapping findings become one placeholder over their union, named after
+  // the first: replacing only the first would send the rest of the other
+  // (the tail of an e-mail address a keyword overlaps) as it was.
+  struct Span {
+    std::size_t begin, end;
+    const std::string* type;
+  };
+  std::vector<Span> spans;
+  for (const Finding* f : mine) {
+    if (!spans.empty() && f->begin < spans.back().end)
+      spans.back().end = std::max(spans.back().end, f->end);
+    else
+      spans.push_back({f->begin, f->end, &f->type});
+  }
   std::string out;
   out.reserve(text.size());
   std::size_t pos = 0;
-  for (const Finding* f : mine) {
-    if (f->begin < pos) continue;  // overlaps a replaced one
-    out.append(text.substr(pos, f->begin - pos));
-    std::string value(text.substr(f->begin, f->end - f->begin));
-    auto key = std::make_pair(f->type, value);
+  for (const Span& span : spans) {
+    out.append(text.substr(pos, span.begin - pos));
+    std::string value(text.substr(span.begin, span.end - span.begin));
+    auto key = std::make_pair(*span.type, value);
     auto it = by_value_.find(key);
     if (it == by_value_.end()) {
-      std::string prefix = placeholder_prefix(f->type);
+      std::string prefix = placeholder_prefix(*span.type);
       int n = ++next_[prefix];
       mapping_.emplace_back("[" + prefix + "_" + std::to_string(n) + "]", std::move(value));
       it = by_value_.emplace(std::move(key), mapping_.size() - 1).first;
     }
     out += mapping_[it->second].first;
     ++count_;
-    ++by_type_[f->type];
-    pos = f->end;
+    ++by_type_[*span.type];
+    pos = span.end;
   }
   out.append(text.substr(pos));
   return out;

@@ -44,17 +44,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::vector<cp::Finding> findings = set.scan(texts);
 
   std::uint32_t text = 0;
-  std::size_t last_end = 0;
+  std::size_t last_end = 0, last_begin = 0;
   for (const auto& f : findings) {
     check(f.text_index < texts.size(), "finding in a text that does not exist");
     check(f.begin < f.end && f.end <= texts[f.text_index].size(), "finding outside its text");
     check(std::find(set.types().begin(), set.types().end(), f.type) != set.types().end(),
           "finding of a type the set does not have", f.type);
     check(f.text_index >= text, "findings not ordered by text");
-    if (f.text_index != text) last_end = 0;
+    if (f.text_index != text) last_end = last_begin = 0;
     text = f.text_index;
+    check(f.begin >= last_begin, "findings of a text not in position order", f.type);
+    last_begin = f.begin;
     if (!is_custom(f.type)) {
-      check(f.begin >= last_end, "built-in findings of a text overlap or are out of order", f.type);
+      check(f.begin >= last_end, "built-in findings of a text overlap", f.type);
       last_end = f.end;
     }
     check_value(f.type, texts[f.text_index].substr(f.begin, f.end - f.begin));

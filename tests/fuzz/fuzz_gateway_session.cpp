@@ -193,11 +193,8 @@ void check_responses(std::string_view bytes, const std::vector<http::verb>& requ
       check(res.body().empty() && !res.chunked(), "a body on a 1xx/204/304 response");
     if (status >= 200) ++finals;
     if (!p.skip() && res[http::field::content_type].starts_with("application/json")) {
-      // Known, reported, left to the pipeline's owner: a 404 quotes the
-      // request's path as it came, so a path with bytes that are not UTF-8
-      // makes the body invalid UTF-8. Only that is tolerated, and only on 404.
+      // A 404 quotes the request's path percent-encoded: valid UTF-8 always.
       boost::json::parse_options o;
-      o.allow_invalid_utf8 = status == 404;
       boost::system::error_code jec;
       boost::json::parse(res.body(), jec, {}, o);
       check(!jec, "a JSON response body that does not parse (or is not UTF-8)", res.body().substr(0, 300));

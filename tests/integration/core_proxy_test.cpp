@@ -250,6 +250,7 @@ TEST_CASE("request limits and malformed requests get clear errors", "[integratio
     const auto first_end = out.find("\r\n\r\n");
     REQUIRE(first_end != std::string::npos);
     CHECK(out.substr(0, first_end).find("\r\nContent-Length: ") != std::string::npos);
+    CHECK(out.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);  // HEAD /healthz is a health probe too
     CHECK(out.substr(first_end + 4).rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
     // ... and a malformed request after a HEAD gets its 400 with the body.
     auto bad = raw_exchange(gw.port(), "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n BAD\r\n\r\n");
@@ -257,6 +258,17 @@ TEST_CASE("request limits and malformed requests get clear errors", "[integratio
     const auto second = bad.find("HTTP/1.1 400");
     REQUIRE(second != std::string::npos);
     CHECK(bad.find("\"code\":\"bad_request\"", second) != std::string::npos);
+  }
+  SECTION("404 for an unknown path quotes it percent-encoded, so the body stays UTF-8") {
+    // Found by fuzz_gateway_session: raw target bytes made the JSON body invalid UTF-8.
+    auto out = raw_exchange(gw.port(), "GET /v1/chat/complet\xff\xfe%41 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    INFO(out);
+    REQUIRE(out.rfind("HTTP/1.1 404", 0) == 0);
+    const std::string body = out.substr(out.find("\r\n\r\n") + 4);
+    CHECK(body.find("/v1/chat/complet%FF%FE%2541") != std::string::npos);
+    boost::system::error_code ec;
+    boost::json::parse(body, ec);  // strict: invalid UTF-8 is an error
+    CHECK(!ec);
   }
   SECTION("400 for malformed JSON says where") {
     auto r = post_json(gw.port(), "/v1/chat/completions", "{\"model\": \"auto\",\n \"messages\": [}");

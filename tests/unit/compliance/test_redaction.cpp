@@ -26,6 +26,31 @@ TEST_CASE("redactor: typed placeholders, same value same placeholder", "[complia
   CHECK(placeholder_prefix("project-代号") == "PROJECT_");
 }
 
+TEST_CASE("redactor: overlapping findings become one placeholder over their union", "[compliance][redact]") {
+  // Found by fuzz_redactor: a keyword glued to an e-mail address replaced only
+  // the keyword, and the rest of the address went out as it was.
+  hgw::config::ComplianceConfig c;
+  c.detectors = {"email"};
+  hgw::config::CustomDetectorConfig kw;
+  kw.name = "project_codename";
+  kw.keywords = {"Project Falcon"};
+  c.custom_detectors = {kw};
+  auto set = DetectorSet::build(c);
+  std::vector<std::string> texts = {"see Project Falcondoe+news@mail.co.uk today"};
+  std::vector<std::string_view> views(texts.begin(), texts.end());
+  auto findings = set->scan(views);
+  REQUIRE(findings.size() == 2);
+  Redactor r;
+  r.redact(texts, findings, set->types());
+  CHECK(texts[0] == "see [PROJECT_CODENAME_1] today");
+  using M = std::vector<std::pair<std::string, std::string>>;
+  CHECK(r.mapping() == M{{"[PROJECT_CODENAME_1]", "Project Falcondoe+news@mail.co.uk"}});
+  PlaceholderRestorer back(r.mapping());
+  std::string restored = back.feed(texts[0]);
+  restored += back.flush();
+  CHECK(restored == "see Project Falcondoe+news@mail.co.uk today");
+}
+
 TEST_CASE("redactor on a parsed body, only the requested types", "[compliance][redact]") {
   auto body = boost::json::parse(
       R"({"model":"m","messages":[{"role":"user","content":"call 13812345678 or mail x@y.cn"}]})");
@@ -111,6 +136,22 @@ TEST_CASE("output filter: hold-back is bounded and never splits UTF-8", "[compli
   // Every emitted piece of the Chinese part is whole characters.
   std::size_t xs = std::min<std::size_t>(all.size(), 1000);
   CHECK((all.size() - xs) % 3 == 0);
+}
+
+TEST_CASE("output filter: a stray continuation byte after a match does not pull the cut into it",
+          "[compliance][output]") {
+  // Found by fuzz_output_filter: the UTF-8 back-off ran after the loop that
+  // keeps the cut out of matches, so the start of a secret was emitted.
+  const std::string secret = "sk-proj-AbCdEf1234567890GhIj";
+  for (std::size_t tail = 0; tail < OutputFilter::kDetectorHoldBack + 8; ++tail) {
+    INFO("tail " << tail);
+    OutputFilter f(all_builtins(), {}, "mask");
+    const std::string text = std::string(300, 'x') + " " + secret + "\xab" + std::string(tail, 'y');
+    std::string out = f.feed(text).text;
+    out += f.flush().text;
+    CHECK(out.find("sk-proj") == std::string::npos);
+    CHECK(out.find("[REDACTED:SECRETS]") != std::string::npos);
+  }
 }
 
 TEST_CASE("output filter: stop across chunks reports the type", "[compliance][output]") {
