@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 bash scripts/install-deps.sh
+bash scripts/fetch-prometheus.sh
 bash scripts/build.sh
 
 started_redis=""

@@ -4,6 +4,7 @@
 // position order and without overlaps; a value with a check digit or range
 // passes the public validator of its type; scanning for one type only finds
 // that type.
+#include "policies/compliance/TextNormalizer.hpp"
 #include "policies/compliance/Validators.hpp"
 #include "tests/fuzz/CompliancePolicy.hpp"
 
@@ -24,16 +25,49 @@ std::string digits_of(std::string_view s) {
   return d;
 }
 
-void check_value(const std::string& type, std::string_view v) {
+void check_value(const std::string& type, std::string_view original) {
   const std::string what = type + " finding fails its validator";
-  if (type == "cn_resident_id") check(cp::cn_resident_id_valid(v), what.c_str(), v);
-  else if (type == "bank_card" || type == "credit_card") check(cp::luhn_valid(digits_of(v)), what.c_str(), v);
-  else if (type == "cn_uscc") check(cp::cn_uscc_valid(v), what.c_str(), v);
-  else if (type == "iban") check(cp::iban_valid(v), what.c_str(), v);
-  else if (type == "ipv4") check(cp::ipv4_valid(v), what.c_str(), v);
-  else if (type == "ipv6") check(cp::ipv6_valid(v), what.c_str(), v);
-  else if (type == "us_ssn") check(cp::us_ssn_valid(v), what.c_str(), v);
-  else if (type == "email") check(v.find('@') != std::string_view::npos, what.c_str(), v);
+  // Detectors read the normalised view (full-width digits, invisible and
+  // control characters removed): validators get the value as they saw it.
+  // A finding is reported on whole original characters, so where one
+  // character became several (NFKC: "ǅ" → "Dž") the span may take in a few
+  // normalised bytes the match did not: up to 3 at either end may go.
+  cp::NormalizedText view;
+  view.assign(original);
+  const std::string_view v = view.text();
+  auto holds = [&](auto&& valid) {
+    if (valid(v)) return true;
+    if (view.identity()) return false;
+    for (std::size_t a = 0; a <= 3 && a < v.size(); ++a)
+      for (std::size_t b = 0; b <= 3 && a + b < v.size(); ++b)
+        if (valid(v.substr(a, v.size() - a - b))) return true;
+    return false;
+  };
+  bool ok = true;
+  if (type == "cn_resident_id") {
+    // An ID may be written in 6-8-4 groups (spaces, dashes, dots between them).
+    ok = holds([](std::string_view s) {
+      std::string id;
+      for (char c : s)
+        if ((c >= '0' && c <= '9') || c == 'X' || c == 'x') id += c;
+      return cp::cn_resident_id_valid(id);
+    });
+  } else if (type == "bank_card" || type == "credit_card") {
+    ok = holds([](std::string_view s) { return cp::luhn_valid(digits_of(s)); });
+  } else if (type == "cn_uscc") {
+    ok = holds([](std::string_view s) { return cp::cn_uscc_valid(s); });
+  } else if (type == "iban") {
+    ok = holds([](std::string_view s) { return cp::iban_valid(s); });
+  } else if (type == "ipv4") {
+    ok = holds([](std::string_view s) { return cp::ipv4_valid(s); });
+  } else if (type == "ipv6") {
+    ok = holds([](std::string_view s) { return cp::ipv6_valid(s); });
+  } else if (type == "us_ssn") {
+    ok = holds([](std::string_view s) { return cp::us_ssn_valid(s); });
+  } else if (type == "email") {
+    ok = v.find('@') != std::string_view::npos;
+  }
+  check(ok, what.c_str(), original);
 }
 
 }  // namespace

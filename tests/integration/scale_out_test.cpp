@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <iostream>
 #include <mutex>
 #include <thread>
 #include <unistd.h>
@@ -95,6 +96,43 @@ void spread(Replicas& r, Tally& tally, int threads, int per_thread, const std::s
   for (auto& c : clients) c.join();
 }
 
+// What the gateways write to std::cerr while it lives (they write from their
+// own threads: the buffer takes a lock).
+class CerrCapture {
+ public:
+  CerrCapture() : old_(std::cerr.rdbuf(&buf_)) {}
+  ~CerrCapture() { std::cerr.rdbuf(old_); }
+  std::string text() {
+    std::lock_guard lock(buf_.m);
+    return buf_.text;
+  }
+  std::size_t count(const std::string& what) {
+    const std::string t = text();
+    std::size_t n = 0;
+    for (auto p = t.find(what); p != std::string::npos; p = t.find(what, p + 1)) ++n;
+    return n;
+  }
+
+ private:
+  struct Buf : std::streambuf {
+    std::mutex m;
+    std::string text;
+    int_type overflow(int_type c) override {
+      if (c != traits_type::eof()) {
+        std::lock_guard lock(m);
+        text += static_cast<char>(c);
+      }
+      return c;
+    }
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+      std::lock_guard lock(m);
+      text.append(s, static_cast<std::size_t>(n));
+      return n;
+    }
+  } buf_;
+  std::streambuf* old_;
+};
+
 double stored_spend(const PrivateRedis& redis, const std::string& prefix, const std::string& tenant) {
   const std::string v = redis.cli("GET " + prefix + "spend:" + tenant + ":" + cost::day_key(std::chrono::system_clock::now()));
   return v.empty() ? 0.0 : std::stod(v);
@@ -154,6 +192,7 @@ TEST_CASE("Redis killed and started again: nothing hangs, the replica serves alo
   spread(r, before, 3, 5);
   REQUIRE(before.ok == 15);
 
+  CerrCapture log;
   redis.kill();
   spread(r, during, 3, 5);  // serve_local: every request is answered, none waits long
   CHECK(during.ok == 15);
@@ -163,11 +202,16 @@ TEST_CASE("Redis killed and started again: nothing hangs, the replica serves alo
   CHECK(ready.body.find("degraded") != std::string::npos);
   CHECK(r.gw[0]->metric("hybridgw_state_store_degraded", {"store=\"redis\""}) == 1);
 
+  // The log says why once per replica, not per request.
+  INFO(log.text());
+  CHECK(log.count("shared quota store degraded") == 3);
+
   REQUIRE(redis.start());
   // Back: each replica adds what it spent meanwhile, and says so.
   for (auto& gw : r.gw)
     CHECK(eventually([&] { return http_request(gw->admin_port(), "GET", "/readyz").body == R"({"ready":true})"; },
                      10s));
+  CHECK(eventually([&] { return log.count("shared quota store is back") == 3; }, 5s));
   spread(r, after, 3, 5);
   CHECK(after.ok == 15);
   CHECK(r.gw[0]->metric("hybridgw_state_store_degraded", {"store=\"redis\""}) == 0);
@@ -182,8 +226,13 @@ TEST_CASE("on_store_error: reject refuses tenants with budgets while Redis is go
   PrivateRedis redis;
   REQUIRE(redis.port() != 0);
   auto sim = start_sim("api");
-  TestGateway gw(replica_yaml(sim->port(), redis.url(), unique_prefix("reject"), "    budget: { daily_usd: 100 }\n",
-                              ", redis_timeout_ms: 200, on_store_error: reject"));
+  // Globally, or for the one tenant (the global default being serve_local).
+  const bool per_tenant = GENERATE(false, true);
+  INFO((per_tenant ? "tenants[].on_store_error" : "state.on_store_error"));
+  TestGateway gw(replica_yaml(sim->port(), redis.url(), unique_prefix("reject"),
+                              per_tenant ? "    budget: { daily_usd: 100 }\n    on_store_error: reject\n"
+                                         : "    budget: { daily_usd: 100 }\n",
+                              per_tenant ? ", redis_timeout_ms: 200" : ", redis_timeout_ms: 200, on_store_error: reject"));
   const Headers acme = {{"Authorization", "Bearer " + kKey}}, open = {{"Authorization", "Bearer " + kOpenKey}};
   CHECK(post_json(gw.port(), "/v1/chat/completions", kChat, acme).status == 200);
   redis.kill();
