@@ -8,6 +8,7 @@ const char* to_string(Endpoint e) {
     case Endpoint::completions: return "completions";
     case Endpoint::embeddings: return "embeddings";
     case Endpoint::messages: return "messages";
+    case Endpoint::responses: return "responses";
   }
   return "chat";
 }

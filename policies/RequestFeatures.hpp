@@ -11,7 +11,7 @@
 
 namespace hgw::policy {
 
-enum class Endpoint { chat, completions, embeddings, messages };
+enum class Endpoint { chat, completions, embeddings, messages, responses };
 
 const char* to_string(Endpoint);
 

@@ -95,9 +95,10 @@ void parse_backend(Diagnostics& diag, const Value& v, BackendConfig& b) {
 
   std::string protocol = "openai";
   m->read_enum("protocol", protocol, known::protocols);
-  b.protocol = protocol == "anthropic"      ? Protocol::anthropic
-               : protocol == "azure-openai" ? Protocol::azure_openai
-                                            : Protocol::openai;
+  b.protocol = protocol == "anthropic"          ? Protocol::anthropic
+               : protocol == "azure-openai"     ? Protocol::azure_openai
+               : protocol == "openai-responses" ? Protocol::openai_responses
+                                                : Protocol::openai;
 
   if (auto u = m->get_required("url")) {
     if (auto text = read_string(diag, *u)) {

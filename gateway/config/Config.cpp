@@ -33,6 +33,7 @@ const char* to_string(Protocol p) {
     case Protocol::openai: return "openai";
     case Protocol::anthropic: return "anthropic";
     case Protocol::azure_openai: return "azure-openai";
+    case Protocol::openai_responses: return "openai-responses";
   }
   return "openai";
 }

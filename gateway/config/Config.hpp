@@ -54,7 +54,7 @@ struct AdminConfig {
   std::string api_key_env;  // empty = admin endpoints that change or reveal state need no key
 };
 
-enum class Protocol { openai, anthropic, azure_openai };
+enum class Protocol { openai, anthropic, azure_openai, openai_responses };
 enum class Locality { local, remote };
 // Parsed once at load (the loader reports unknown names), never compared as
 // strings per request; to_string gives the configuration's own names.
@@ -226,6 +226,8 @@ struct StateConfig {
   std::uint32_t redis_timeout_ms = 250;
   StoreErrorPolicy on_store_error = StoreErrorPolicy::serve_local;
   std::uint32_t reservation_ttl_ms = 600'000;
+  // Responses API conversations (store: true) are kept this long; 0 keeps none.
+  std::uint32_t responses_ttl_s = 30 * 86'400;
 };
 
 // ---- compliance ----------------------------------------------------------

@@ -8,7 +8,7 @@
 
 namespace hgw::config::known {
 
-inline const std::vector<std::string> protocols = {"openai", "anthropic", "azure-openai"};
+inline const std::vector<std::string> protocols = {"openai", "anthropic", "azure-openai", "openai-responses"};
 inline const std::vector<std::string> localities = {"local", "remote"};
 inline const std::vector<std::string> strategies = {"priority", "cheapest", "weighted", "least_loaded",
                                                     "fastest"};

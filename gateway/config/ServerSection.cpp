@@ -112,6 +112,7 @@ void parse_state(Diagnostics& diag, const Value& v, StateConfig& s) {
   m->read("flush_ms", s.flush_ms, 10);
   m->read("redis_timeout_ms", s.redis_timeout_ms, 10);
   m->read("reservation_ttl_ms", s.reservation_ttl_ms, 1000);
+  m->read("responses_ttl_s", s.responses_ttl_s, 0);
   m->read_enum("on_store_error", s.on_store_error, known::store_error_policies, store_error_policy_from_string);
   m->read("key_prefix", s.key_prefix);
   if (s.store == "sqlite" && s.path.empty())

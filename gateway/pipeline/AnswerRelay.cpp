@@ -53,7 +53,8 @@ bool prepare(Call& call, const config::BackendConfig& backend, std::string& body
     r.detail = "answer stopped by the output filter: " + filter->stop_reason();
     return false;
   }
-  body = call.client->encode_answer(obj);
+  body = call.client->encode_answer(obj, call.client_context());
+  if (call.responses) call.responses->response = json::parse(body);  // kept for previous_response_id
   return true;
 }
 

@@ -21,6 +21,20 @@ namespace hgw::pipeline {
 
 class Services;
 
+// POST /v1/responses: what a turn carries beyond the chat request the
+// pipeline works on (Conversation.hpp keeps and finds conversations).
+struct ResponsesTurn {
+  std::string response_id;             // "resp_…", made by the gateway
+  std::int64_t created_at = 0;         // unix seconds
+  boost::json::value request;          // the client's request as it came (echoed in the response)
+  bool store = true;                   // kept for previous_response_id and GET /v1/responses/{id}
+  std::string previous_id;             // previous_response_id ("" when none)
+  boost::json::array history;          // the stored conversation before this turn
+  std::string history_class;           // the data class that conversation carried
+  boost::json::array input_items;      // this turn's input, as items with ids
+  boost::json::value response;         // the response object once answered (what is stored)
+};
+
 struct Call {
   Call(const Services& sv, std::shared_ptr<Snapshot> s, server::Request& r, server::ClientChannel& c,
        Clock::time_point t)
@@ -74,7 +88,23 @@ struct Call {
   bool stream = false;
   bool downgraded = false;
 
+  // POST /v1/responses only.
+  std::optional<ResponsesTurn> responses;
+
   const config::Config& config() const { return snap->config(); }
+  // What the client's codec needs beyond the body.
+  protocol::ClientContext client_context() const {
+    protocol::ClientContext c;
+    c.model = client_model;
+    c.request_id = request_id;
+    if (responses) {
+      c.response_id = responses->response_id;
+      c.created_at = responses->created_at;
+      c.request = responses->request.if_object();
+      c.history = responses->previous_id.empty() ? nullptr : &responses->history;
+    }
+    return c;
+  }
 };
 
 struct AttemptResult {

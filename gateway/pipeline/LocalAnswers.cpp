@@ -1,6 +1,7 @@
 #include "gateway/pipeline/LocalAnswers.hpp"
 
 #include "gateway/pipeline/ClientReplies.hpp"
+#include "gateway/pipeline/Conversation.hpp"
 
 namespace hgw::pipeline {
 
@@ -11,6 +12,7 @@ std::optional<policy::Endpoint> proxied_endpoint(std::string_view path) {
   if (path == "/v1/completions") return policy::Endpoint::completions;
   if (path == "/v1/embeddings") return policy::Endpoint::embeddings;
   if (path == "/v1/messages") return policy::Endpoint::messages;
+  if (path == "/v1/responses") return policy::Endpoint::responses;
   return std::nullopt;
 }
 
@@ -22,9 +24,8 @@ server::Response local_error(Call& call, unsigned status, std::string_view messa
   return json_response(call, status, call.client->error_body(status, message, "invalid_request_error", code));
 }
 
-// A request target quoted in an error: raw bytes off the wire, so anything
-// but printable ASCII is percent-encoded (the JSON body stays valid UTF-8),
-// and at most 256 bytes of it.
+}  // namespace
+
 std::string quoted_path(std::string_view path) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -40,8 +41,6 @@ std::string quoted_path(std::string_view path) {
   if (path.size() > 256) out += "...";
   return out;
 }
-
-}  // namespace
 
 std::optional<server::Response> answer_locally(Call& call) {
   const auto method = call.request.method();
@@ -64,10 +63,15 @@ std::optional<server::Response> answer_locally(Call& call) {
     if (method != http::verb::post) return local_error(call, 405, "use POST " + call.path, "method_not_allowed");
     return std::nullopt;
   }
+  if (is_stored_response_path(call.path)) {  // served after authentication (Conversation.hpp)
+    call.endpoint = policy::Endpoint::responses;
+    call.client = &protocol::client_codec(policy::Endpoint::responses);
+    return std::nullopt;
+  }
   return local_error(call, 404,
                      "unknown path " + quoted_path(call.path) +
                          "; this gateway serves POST /v1/chat/completions, /v1/completions, "
-                         "/v1/embeddings, /v1/messages and GET /v1/models",
+                         "/v1/embeddings, /v1/messages, /v1/responses and GET /v1/models",
                      "unknown_url");
 }
 

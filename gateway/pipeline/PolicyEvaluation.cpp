@@ -90,7 +90,7 @@ PolicyVerdict evaluate_policies(const Snapshot& snap, PolicyRequest& request) {
     scan_failure = std::move(scan.failure);
   }
   p.compliance = compliance::decide(cfg.compliance, cfg.backends, request.tenant,
-                                    request.data_class_header, p.findings, scan_failure);
+                                    request.data_class_header, p.findings, scan_failure, request.conversation_class);
   const auto& cd = *p.compliance;
   if (cd.action == compliance::ComplianceDecision::Action::block) {
     fail(p, 403, "compliance_error", "compliance_blocked", cd.block_message);

@@ -25,6 +25,7 @@ struct PolicyRequest {
   const config::TenantConfig* tenant = nullptr;
   std::vector<std::pair<std::string, std::string>> policy_headers;  // x-hybridgw-*, lowercase names
   std::string data_class_header;               // x-hybridgw-data-class
+  std::string conversation_class;              // the data class of the conversation this turn continues
   // Spend of a tenant in a window key, for a budget decided here (explain).
   // nullptr: the budget is not decided here — live traffic reserves it in the
   // quota store after this step (QuotaAdmission), then replan_with_budget().

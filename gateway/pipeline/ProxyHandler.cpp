@@ -4,6 +4,7 @@
 #include "gateway/pipeline/Authentication.hpp"
 #include "gateway/pipeline/Call.hpp"
 #include "gateway/pipeline/ClientReplies.hpp"
+#include "gateway/pipeline/Conversation.hpp"
 #include "gateway/pipeline/LocalAnswers.hpp"
 #include "gateway/pipeline/PolicyEvaluation.hpp"
 #include "gateway/pipeline/PolicyHeaders.hpp"
@@ -111,8 +112,15 @@ awaitable<void> ProxyHandler::serve(Call& call) {
                                      "authentication_error", "invalid_api_key");
     call.tenant_index = call.snap->tenant_index(call.tenant);
   }
-  if (auto bad = take_in(call))
-    co_return co_await reply_error(call, 400, bad->message, "invalid_request_error", bad->code);
+  if (call.endpoint == policy::Endpoint::responses && call.path != "/v1/responses")
+    co_return co_await serve_stored_response(services_, call);
+  auto bad = parse_request(call);
+  if (!bad && call.endpoint == policy::Endpoint::responses) bad = co_await begin_turn(services_, call);
+  if (!bad) bad = decode_request(call);
+  if (bad) {
+    const IntakeError e = std::move(*bad);
+    co_return co_await reply_error(call, e.status, e.message, e.type, e.code);
+  }
 
   PolicyRequest policy;
   policy.endpoint = call.endpoint;
@@ -120,6 +128,7 @@ awaitable<void> ProxyHandler::serve(Call& call) {
   policy.tenant = call.tenant;
   policy.policy_headers = policy_headers(call.request);
   policy.data_class_header = std::string(call.request["x-hybridgw-data-class"]);
+  if (call.responses) policy.conversation_class = call.responses->history_class;
   services_.fault_point("policies");
   PolicyVerdict verdict = evaluate_policies(*call.snap, policy);  // the budget comes next, from the quota store
   if (verdict.status == 0 && call.tenant && (call.tenant->budget.daily_usd || call.tenant->budget.monthly_usd ||
@@ -155,6 +164,7 @@ awaitable<void> ProxyHandler::serve(Call& call) {
   adopt(call, std::move(verdict));
   if (status != 0) co_return co_await reply_error(call, status, message, type, code, retry_after);
   co_await run_attempts(services_, pools_, call);
+  if (call.responses && call.status == 200 && call.outcome == "success") keep_turn(services_, call);
 }
 
 awaitable<void> ProxyHandler::answer_internal_error(Call& call, const std::string& what) {

@@ -3,23 +3,11 @@
 #include "policies/cost/Budget.hpp"
 #include "policies/cost/Pricing.hpp"
 
-#include <mutex>
+#include "gateway/pipeline/CrossThread.hpp"
 
 namespace hgw::pipeline {
 
 namespace {
-
-// The answer of a store that may decide on another thread, handed to the
-// waiting coroutine: set under the mutex, the waiter woken on its own executor.
-struct Waiting {
-  explicit Waiting(Executor ex) : executor(ex), timer(ex) {}
-  Executor executor;
-  Timer timer;
-  std::mutex mutex;
-  std::optional<state::QuotaGrant> grant;
-  bool waiting = false;
-  bool gave_up = false;  // decided locally: a late answer only gives back what it took
-};
 
 // A grant that came after the request stopped waiting for it holds a
 // reservation and rate-limit tokens nobody will settle: give them back now
@@ -27,6 +15,7 @@ struct Waiting {
 state::QuotaSettle give_back(const state::QuotaAsk& ask, const state::QuotaGrant& late) {
   state::QuotaSettle s;
   s.tenant = ask.tenant;
+  s.config = ask.config;
   s.day_key = ask.day_key;
   s.month_key = ask.month_key;
   s.reservation = late.reservation;
@@ -42,6 +31,7 @@ awaitable<state::QuotaGrant> admit_quota(Services& services, Call& call, double 
   const auto now = std::chrono::system_clock::now();
   state::QuotaAsk ask;
   ask.tenant = call.tenant;
+  ask.config = call.snap->config_ptr();
   ask.day_key = cost::day_key(now);
   ask.month_key = cost::month_key(now);
   ask.estimate_usd = estimate_usd;
@@ -52,33 +42,14 @@ awaitable<state::QuotaGrant> admit_quota(Services& services, Call& call, double 
   call.quota_month_key = ask.month_key;
   call.quota_tokens = ask.estimate_tokens;
 
-  const Executor ex = co_await net::this_coro::executor;
-  auto w = std::make_shared<Waiting>(ex);
   auto* store = &services.quota();
-  // The configuration keeps the tenant the ask points to alive until the store answers.
-  services.quota().admit(ask, [w, store, ask, keep = call.snap->config_ptr()](state::QuotaGrant g) {
-    std::lock_guard lock(w->mutex);
-    if (w->gave_up) {
-      if (g.result == state::QuotaGrant::Result::admitted) store->settle(give_back(ask, g));
-      return;
-    }
-    w->grant = std::move(g);
-    if (w->waiting) net::post(w->executor, [w] { w->timer.cancel(); });
-  });
-  {
-    std::lock_guard lock(w->mutex);
-    if (w->grant) co_return std::move(*w->grant);  // decided at once (in the process)
-    w->waiting = true;
-  }
+  auto start = [store, ask](std::function<void(state::QuotaGrant)> deliver) { store->admit(ask, std::move(deliver)); };
+  std::function<void(state::QuotaGrant)> on_late = [store, ask](state::QuotaGrant late) {
+    if (late.result == state::QuotaGrant::Result::admitted) store->settle(give_back(ask, late));
+  };
   const auto timeout = std::chrono::milliseconds(call.config().state.redis_timeout_ms) * 2;
-  w->timer.expires_after(timeout);
-  co_await w->timer.async_wait(use_nothrow);
-  {
-    std::lock_guard lock(w->mutex);
-    if (w->grant) co_return std::move(*w->grant);
-    w->waiting = false;
-    w->gave_up = true;
-  }
+  auto grant = co_await await_from_thread<state::QuotaGrant>(timeout, std::move(start), std::move(on_late));
+  if (grant) co_return std::move(*grant);
   co_return services.quota().admit_locally(ask);
 }
 
@@ -86,6 +57,7 @@ void settle_quota(Services& services, const Call& call) {
   if (!call.tenant || !call.quota_taken) return;
   state::QuotaSettle s;
   s.tenant = call.tenant;
+  s.config = call.snap->config_ptr();
   s.day_key = call.quota_day_key;
   s.month_key = call.quota_month_key;
   s.reservation = call.quota.reservation;

@@ -4,7 +4,7 @@
 
 namespace hgw::pipeline {
 
-std::optional<IntakeError> take_in(Call& call) {
+std::optional<IntakeError> parse_request(Call& call) {
   auto parsed = protocol::parse_json_body(call.request.body(), call.body.storage());
   if (!parsed.error.empty()) return IntakeError{parsed.error, "invalid_json"};
   if (!parsed.value.is_object()) return IntakeError{"request body must be a JSON object", "invalid_request"};
@@ -16,9 +16,14 @@ std::optional<IntakeError> take_in(Call& call) {
   call.client_model = std::string(model->as_string());
   if (auto invalid = protocol::validate_request(body, call.endpoint); !invalid.empty())
     return IntakeError{invalid, "invalid_request"};
-  auto decoded = call.client->decode(call.body, call.endpoint);
+  return std::nullopt;
+}
+
+std::optional<IntakeError> decode_request(Call& call) {
+  auto decoded = call.client->decode(call.body, call.endpoint, call.client_context());
   if (!decoded.error.empty()) return IntakeError{decoded.error, "invalid_request"};
   call.endpoint = decoded.endpoint;
+  if (call.responses) call.responses->input_items = std::move(decoded.input_items);
   return std::nullopt;
 }
 

@@ -31,6 +31,7 @@ Services::Services(std::shared_ptr<const config::Config> config, std::unique_ptr
   access_log_ = std::make_unique<obs::AccessLog>(
       obs::AccessLog::Options{al.path, al.buffer_bytes, std::chrono::milliseconds(al.flush_ms)});
   if (!access_log_->error().empty()) throw std::runtime_error(access_log_->error());
+  conversations_ = std::make_unique<state::ConversationStore>(accounting_.store());
   const auto& st = config->state;
   if (st.store == "redis") {
     state::RedisEndpoint endpoint;

@@ -8,6 +8,7 @@
 #include "gateway/observability/Metrics.hpp"
 #include "gateway/pipeline/Accounting.hpp"
 #include "gateway/pipeline/Snapshot.hpp"
+#include "gateway/state/ConversationStore.hpp"
 #include "gateway/state/QuotaStore.hpp"
 
 #include <atomic>
@@ -36,6 +37,8 @@ class Services {
   // Budgets and rate limits: in the process, or shared through Redis.
   state::QuotaStore& quota() { return *quota_; }
   Accounting& accounting() { return accounting_; }
+  // Responses API conversations, in the state store.
+  state::ConversationStore& conversations() { return *conversations_; }
 
   // A test seam, as Envoy's fault filter: when set (tests only — nothing in
   // the gateway sets it), the pipeline calls it at its named steps
@@ -58,6 +61,7 @@ class Services {
   std::unique_ptr<obs::AccessLog> access_log_;
   std::atomic<std::shared_ptr<obs::AuditLog>> audit_log_;
   Accounting accounting_;
+  std::unique_ptr<state::ConversationStore> conversations_;  // uses accounting_'s store: destroyed first
   std::unique_ptr<state::QuotaStore> quota_;
   std::mutex install_mutex_;
 };

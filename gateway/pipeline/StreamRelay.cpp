@@ -33,7 +33,7 @@ class Relay {
         r_(r),
         backend_(call.config().backends[b]),
         filter_(make_answer_filter(call)),
-        pipeline_(protocol::backend_codec(backend_.protocol), *call.client, call.client_model, call.request_id,
+        pipeline_(protocol::backend_codec(backend_.protocol), *call.client, call.client_context(),
                   call.client_wants_usage, filter_.get()) {}
 
   awaitable<void> run() {
@@ -70,14 +70,17 @@ class Relay {
         if (!committed_) co_return fail_before_commit(Outcome::malformed, "ended the stream without any event");
         out_.clear();
         if (!pipeline_.finish(out_)) {
-          co_await break_stream(Outcome::reset, pipeline_.error_message().empty()
-                                                    ? "upstream stream ended before the answer was complete"
-                                                    : pipeline_.error_message());
+          // Built before the co_await (gateway/Asio.hpp).
+          const std::string why = pipeline_.error_message().empty()
+                                      ? std::string("upstream stream ended before the answer was complete")
+                                      : pipeline_.error_message();
+          co_await break_stream(Outcome::reset, why);
           break;
         }
         bool sent = true;
         if (!out_.empty()) sent = co_await call_.channel.send_chunk(out_);
         if (sent) co_await call_.channel.finish_stream();
+        if (call_.responses) call_.responses->response = pipeline_.client_result();  // kept for previous_response_id
         r_.outcome = Outcome::success;
         r_.bytes_sent = true;
         break;

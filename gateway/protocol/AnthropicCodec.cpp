@@ -93,22 +93,22 @@ std::unique_ptr<StreamDecoder> AnthropicBackendCodec::stream_decoder(const std::
   return std::make_unique<MessagesStreamDecoder>(request_id);
 }
 
-ClientCodec::Decoded AnthropicClientCodec::decode(json::value& body, policy::Endpoint) const {
+ClientCodec::Decoded AnthropicClientCodec::decode(json::value& body, policy::Endpoint, const ClientContext&) const {
   auto& request = body.as_object();
   const auto* stream = request.if_contains("stream");
   auto t = anthropic::messages_request_to_chat(request, std::string_view(request.at("model").as_string()),
                                                stream && stream->is_bool() && stream->as_bool());
-  if (!t.error.empty()) return {policy::Endpoint::chat, t.error};
+  if (!t.error.empty()) return {policy::Endpoint::chat, t.error, {}};
   body = std::move(t.body);
-  return {policy::Endpoint::chat, {}};
+  return {policy::Endpoint::chat, {}, {}};
 }
 
-std::string AnthropicClientCodec::encode_answer(const json::object& openai_answer) const {
+std::string AnthropicClientCodec::encode_answer(const json::object& openai_answer, const ClientContext&) const {
   return json::serialize(anthropic::chat_response_to_messages(openai_answer));
 }
 
-std::unique_ptr<StreamEncoder> AnthropicClientCodec::stream_encoder(std::string_view client_model) const {
-  return std::make_unique<MessagesStreamEncoder>(std::string(client_model));
+std::unique_ptr<StreamEncoder> AnthropicClientCodec::stream_encoder(const ClientContext& context) const {
+  return std::make_unique<MessagesStreamEncoder>(std::string(context.model));
 }
 
 std::string AnthropicClientCodec::error_body(unsigned status, std::string_view message, std::string_view,

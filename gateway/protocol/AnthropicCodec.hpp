@@ -25,12 +25,12 @@ class AnthropicBackendCodec final : public BackendCodec {
 class AnthropicClientCodec final : public ClientCodec {
  public:
   std::string_view dialect() const override { return "anthropic"; }
-  Decoded decode(boost::json::value& body, policy::Endpoint client_endpoint) const override;
+  Decoded decode(boost::json::value& body, policy::Endpoint client_endpoint, const ClientContext&) const override;
   bool speaks_openai() const override { return false; }
   // Anthropic streams always end with usage: the translator needs the chunk.
   bool always_streams_usage() const override { return true; }
-  std::string encode_answer(const boost::json::object& openai_answer) const override;
-  std::unique_ptr<StreamEncoder> stream_encoder(std::string_view client_model) const override;
+  std::string encode_answer(const boost::json::object& openai_answer, const ClientContext&) const override;
+  std::unique_ptr<StreamEncoder> stream_encoder(const ClientContext& context) const override;
   std::string error_body(unsigned status, std::string_view message, std::string_view type,
                          std::string_view code) const override;
   std::string upstream_error(const boost::json::object& openai_error, unsigned status) const override;

@@ -2,6 +2,7 @@
 
 #include "gateway/protocol/AnthropicCodec.hpp"
 #include "gateway/protocol/OpenAiCodec.hpp"
+#include "gateway/protocol/ResponsesCodec.hpp"
 
 namespace hgw::protocol {
 
@@ -9,10 +10,12 @@ const BackendCodec& backend_codec(config::Protocol p) {
   static const OpenAiBackendCodec openai;
   static const AzureOpenAiBackendCodec azure;
   static const AnthropicBackendCodec anthropic;
+  static const ResponsesBackendCodec responses;
   switch (p) {
     case config::Protocol::openai: return openai;
     case config::Protocol::azure_openai: return azure;
     case config::Protocol::anthropic: return anthropic;
+    case config::Protocol::openai_responses: return responses;
   }
   return openai;
 }
@@ -20,8 +23,12 @@ const BackendCodec& backend_codec(config::Protocol p) {
 const ClientCodec& client_codec(policy::Endpoint client_endpoint) {
   static const OpenAiClientCodec openai;
   static const AnthropicClientCodec anthropic;
-  return client_endpoint == policy::Endpoint::messages ? static_cast<const ClientCodec&>(anthropic)
-                                                       : static_cast<const ClientCodec&>(openai);
+  static const ResponsesClientCodec responses;
+  switch (client_endpoint) {
+    case policy::Endpoint::messages: return anthropic;
+    case policy::Endpoint::responses: return responses;
+    default: return openai;
+  }
 }
 
 }  // namespace hgw::protocol

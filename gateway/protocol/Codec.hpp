@@ -18,6 +18,7 @@
 
 #include <boost/json.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +48,25 @@ class StreamEncoder {
   // The closing events of a complete answer, if not already sent.
   virtual std::string finish() = 0;
   virtual const std::string& error_message() const = 0;
+  // The events that end this stream broken now; "" when the client codec's
+  // stream_error_event says it (encoders whose events are numbered do it here).
+  virtual std::string fail(std::string_view) { return {}; }
+  // The whole answer as the client's format has it, once finished (the
+  // Responses API stores it); null when the format has no such object.
+  virtual boost::json::value result() const { return nullptr; }
+};
+
+// What a client codec knows of the request beyond its body.
+struct ClientContext {
+  std::string_view model;       // the model name the client asked for
+  std::string_view request_id;
+  // Responses API: the id of the response being made and its creation time,
+  // the client's own request (echoed in the response object), and the stored
+  // conversation of previous_response_id (nullptr: none).
+  std::string_view response_id;
+  std::int64_t created_at = 0;
+  const boost::json::object* request = nullptr;
+  const boost::json::array* history = nullptr;
 };
 
 class BackendCodec {
@@ -82,13 +102,15 @@ class ClientCodec {
   struct Decoded {
     policy::Endpoint endpoint = policy::Endpoint::chat;
     std::string error;
+    boost::json::array input_items;  // Responses: this turn's input, as stored with the answer
   };
-  virtual Decoded decode(boost::json::value& body, policy::Endpoint client_endpoint) const = 0;
+  virtual Decoded decode(boost::json::value& body, policy::Endpoint client_endpoint,
+                         const ClientContext& context) const = 0;
   virtual bool speaks_openai() const = 0;
   // Streams report usage to this client whether or not it asked.
   virtual bool always_streams_usage() const = 0;
-  virtual std::string encode_answer(const boost::json::object& openai_answer) const = 0;
-  virtual std::unique_ptr<StreamEncoder> stream_encoder(std::string_view client_model) const = 0;
+  virtual std::string encode_answer(const boost::json::object& openai_answer, const ClientContext& context) const = 0;
+  virtual std::unique_ptr<StreamEncoder> stream_encoder(const ClientContext& context) const = 0;
   // Errors the gateway answers, in the client's format.
   virtual std::string error_body(unsigned status, std::string_view message, std::string_view type,
                                  std::string_view code) const = 0;
@@ -99,7 +121,7 @@ class ClientCodec {
 };
 
 const BackendCodec& backend_codec(config::Protocol);
-// POST /v1/messages: Anthropic; every other endpoint: OpenAI.
+// POST /v1/messages: Anthropic; POST /v1/responses: Responses; every other endpoint: OpenAI.
 const ClientCodec& client_codec(policy::Endpoint client_endpoint);
 
 }  // namespace hgw::protocol

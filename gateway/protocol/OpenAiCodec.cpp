@@ -13,11 +13,14 @@ const char* openai_endpoint_path(policy::Endpoint e) {
     case policy::Endpoint::completions: return "/completions";
     case policy::Endpoint::embeddings: return "/embeddings";
     case policy::Endpoint::messages: return "/messages";
+    case policy::Endpoint::responses: return "/responses";
   }
   return "/chat/completions";
 }
 
-bool OpenAiBackendCodec::serves(policy::Endpoint e) const { return e != policy::Endpoint::messages; }
+bool OpenAiBackendCodec::serves(policy::Endpoint e) const {
+  return e != policy::Endpoint::messages && e != policy::Endpoint::responses;
+}
 
 std::string OpenAiBackendCodec::target(const config::BackendConfig& b, policy::Endpoint e) const {
   return b.base_path + openai_endpoint_path(e);
@@ -44,11 +47,12 @@ void AzureOpenAiBackendCodec::append_headers(const std::string& api_key, std::st
   if (!api_key.empty()) append_field("api-key", api_key, out);
 }
 
-ClientCodec::Decoded OpenAiClientCodec::decode(json::value&, policy::Endpoint client_endpoint) const {
-  return {client_endpoint, {}};
+ClientCodec::Decoded OpenAiClientCodec::decode(json::value&, policy::Endpoint client_endpoint,
+                                               const ClientContext&) const {
+  return {client_endpoint, {}, {}};
 }
 
-std::string OpenAiClientCodec::encode_answer(const json::object& openai_answer) const {
+std::string OpenAiClientCodec::encode_answer(const json::object& openai_answer, const ClientContext&) const {
   return json::serialize(openai_answer);
 }
 

@@ -30,11 +30,11 @@ class AzureOpenAiBackendCodec final : public OpenAiBackendCodec {
 class OpenAiClientCodec final : public ClientCodec {
  public:
   std::string_view dialect() const override { return "openai"; }
-  Decoded decode(boost::json::value& body, policy::Endpoint client_endpoint) const override;
+  Decoded decode(boost::json::value& body, policy::Endpoint client_endpoint, const ClientContext&) const override;
   bool speaks_openai() const override { return true; }
   bool always_streams_usage() const override { return false; }
-  std::string encode_answer(const boost::json::object& openai_answer) const override;
-  std::unique_ptr<StreamEncoder> stream_encoder(std::string_view) const override { return nullptr; }
+  std::string encode_answer(const boost::json::object& openai_answer, const ClientContext&) const override;
+  std::unique_ptr<StreamEncoder> stream_encoder(const ClientContext&) const override { return nullptr; }
   std::string error_body(unsigned status, std::string_view message, std::string_view type,
                          std::string_view code) const override;
   std::string upstream_error(const boost::json::object& openai_error, unsigned status) const override;

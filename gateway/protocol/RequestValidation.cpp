@@ -159,6 +159,25 @@ class Check {
     return {};
   }
 
+  // The shape the Responses translator walks (ResponsesRequest.cpp checks
+  // each item's own fields and says which one is wrong).
+  std::string responses_input() const {
+    const auto* v = present(body_, "input");
+    if (!v) return problem("$.input", "required: a string, or an array of input items");
+    if (v->is_string()) return {};
+    if (!v->is_array()) return problem("$.input", "expected a string or an array of input items");
+    const auto& items = v->get_array();
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (!items[i].is_object()) return problem(index_path("$.input", i), "expected an object (an input item)");
+    return {};
+  }
+
+  std::string string_member(std::string_view key) const {
+    const auto* v = present(body_, key);
+    if (v && !v->is_string()) return problem(member_path("$", key), "expected a string");
+    return {};
+  }
+
   std::string anthropic_messages() const {
     const auto* v = present(body_, "messages");
     if (!v) return problem("$.messages", "is required (an array of messages)");
@@ -265,6 +284,15 @@ std::string validate_request(const json::object& body, policy::Endpoint endpoint
       first(check.anthropic_messages());
       first(check.boolean("stream"));
       first(check.integer("max_tokens", 1, kMaxTokensField));
+      break;
+    case policy::Endpoint::responses:
+      first(check.responses_input());
+      first(check.string_member("instructions"));
+      first(check.string_member("previous_response_id"));
+      first(check.boolean("stream"));
+      first(check.boolean("store"));
+      first(check.boolean("parallel_tool_calls"));
+      first(check.integer("max_output_tokens", 1, kMaxTokensField));
       break;
   }
   return e;

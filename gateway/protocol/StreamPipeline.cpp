@@ -2,12 +2,19 @@
 
 namespace hgw::protocol {
 
-StreamPipeline::StreamPipeline(const BackendCodec& backend, const ClientCodec& client, std::string_view client_model,
-                               const std::string& request_id, bool forward_usage, TextFilter* filter)
+StreamPipeline::StreamPipeline(const BackendCodec& backend, const ClientCodec& client, const ClientContext& context,
+                               bool forward_usage, TextFilter* filter)
     : client_(client),
-      decoder_(backend.stream_decoder(request_id)),
+      decoder_(backend.stream_decoder(std::string(context.request_id))),
       transformer_(forward_usage, filter),
-      encoder_(client.stream_encoder(client_model)) {}
+      encoder_(client.stream_encoder(context)) {}
+
+std::string StreamPipeline::error_event(std::string_view message) const {
+  std::string events = encoder_ ? encoder_->fail(message) : std::string();
+  return events.empty() ? client_.stream_error_event(message) : events;
+}
+
+boost::json::value StreamPipeline::client_result() const { return encoder_ ? encoder_->result() : nullptr; }
 
 StreamPipeline::State StreamPipeline::fail(State s, std::string message) {
   error_ = std::move(message);

@@ -20,8 +20,8 @@ class StreamPipeline {
  public:
   using State = StreamTransformer::State;
 
-  StreamPipeline(const BackendCodec& backend, const ClientCodec& client, std::string_view client_model,
-                 const std::string& request_id, bool forward_usage, TextFilter* filter);
+  StreamPipeline(const BackendCodec& backend, const ClientCodec& client, const ClientContext& context,
+                 bool forward_usage, TextFilter* filter);
 
   // Appends the client bytes for these upstream bytes. Once the state is not
   // ok the stream is broken (error_message() says why); what was appended
@@ -35,7 +35,10 @@ class StreamPipeline {
 
   // The client bytes that end a stream broken now: an SSE error event in the
   // client's format, never a [DONE].
-  std::string error_event(std::string_view message) const { return client_.stream_error_event(message); }
+  std::string error_event(std::string_view message) const;
+  // The whole answer in the client's format once finished (Responses: the
+  // response object, stored for previous_response_id); null otherwise.
+  boost::json::value client_result() const;
 
   int events() const { return transformer_.events(); }
   int content_chunks() const { return transformer_.content_chunks(); }

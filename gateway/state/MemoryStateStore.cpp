@@ -71,4 +71,25 @@ std::vector<StateStore::UsageRow> MemoryStateStore::usage_since(std::chrono::sys
   return aggregate_hourly(rows);
 }
 
+bool MemoryStateStore::put_response(const std::string& tenant, const std::string& id, const std::string& json,
+                                    std::chrono::system_clock::time_point expires_at) {
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::system_clock::now();
+  std::erase_if(responses_, [&](const auto& kv) { return kv.second.second < now; });
+  responses_[{tenant, id}] = {json, expires_at};
+  return true;
+}
+
+ResponseLookup MemoryStateStore::get_response(const std::string& tenant, const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = responses_.find({tenant, id});
+  if (it == responses_.end() || it->second.second < std::chrono::system_clock::now()) return {};
+  return {ResponseLookup::Status::found, it->second.first, {}};
+}
+
+ResponseLookup::Status MemoryStateStore::delete_response(const std::string& tenant, const std::string& id) {
+  std::lock_guard lock(mu_);
+  return responses_.erase({tenant, id}) > 0 ? ResponseLookup::Status::found : ResponseLookup::Status::missing;
+}
+
 }  // namespace hgw::state

@@ -16,6 +16,10 @@ class MemoryStateStore final : public StateStore {
   double spend(const std::string& tenant, const std::string& window_key) override;
   void record_usage(const UsageRecord&) override;
   std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) override;
+  bool put_response(const std::string& tenant, const std::string& id, const std::string& json,
+                    std::chrono::system_clock::time_point expires_at) override;
+  ResponseLookup get_response(const std::string& tenant, const std::string& id) override;
+  ResponseLookup::Status delete_response(const std::string& tenant, const std::string& id) override;
   std::string last_error() const override { return {}; }
   const char* kind() const override { return "memory"; }
 
@@ -28,6 +32,9 @@ class MemoryStateStore final : public StateStore {
   std::map<std::pair<std::string, std::string>, double> spend_;
   // (route, backend, tenant, hour)
   std::map<std::tuple<std::string, std::string, std::string, std::int64_t>, Counters> usage_;
+  // (tenant, id) → (json, expiry)
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::chrono::system_clock::time_point>>
+      responses_;
 };
 
 // Aggregates hourly rows (route, backend, hour, counters) into UsageRows; shared by the stores.

@@ -15,12 +15,16 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace hgw::state {
 
 struct QuotaAsk {
   const config::TenantConfig* tenant = nullptr;
+  // Keeps *tenant alive while a store's thread holds the ask (the request,
+  // and after a reload its configuration, may be gone by then).
+  std::shared_ptr<const config::Config> config;
   std::string day_key, month_key;
   double estimate_usd = 0;          // reserved when the tenant has a budget
   std::uint64_t estimate_tokens = 0;
@@ -47,6 +51,7 @@ struct QuotaGrant {
 
 struct QuotaSettle {
   const config::TenantConfig* tenant = nullptr;
+  std::shared_ptr<const config::Config> config;  // as QuotaAsk::config
   std::string day_key, month_key;
   std::uint64_t reservation = 0;
   double reserved_usd = 0;  // the grant's, released with the reservation

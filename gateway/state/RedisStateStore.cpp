@@ -4,6 +4,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -210,6 +211,65 @@ void RedisStateStore::clear_all_for_tests() {
     ReplyGuard g{static_cast<redisReply*>(
         redisCommand(ctx_, "DEL %b", keys.r->element[i]->str, static_cast<size_t>(keys.r->element[i]->len)))};
   }
+}
+
+// Conversations: resp:<tenant>:<id>, expiring by themselves.
+bool RedisStateStore::put_response(const std::string& tenant, const std::string& id, const std::string& json,
+                                   std::chrono::system_clock::time_point expires_at) {
+  std::lock_guard lock(mu_);
+  if (!ensure_locked()) return false;
+  const std::string k = prefix_ + "resp:" + tenant + ":" + id;
+  const long long ttl_ms = std::max<long long>(
+      1, std::chrono::duration_cast<std::chrono::milliseconds>(expires_at - std::chrono::system_clock::now()).count());
+  ReplyGuard g{static_cast<redisReply*>(
+      redisCommand(ctx_, "SET %b %b PX %lld", k.data(), k.size(), json.data(), json.size(), ttl_ms))};
+  if (!g.r) {
+    drop_locked("put_response");
+    return false;
+  }
+  if (g.r->type == REDIS_REPLY_ERROR) {
+    last_error_ = std::string("put_response: ") + g.r->str;
+    return false;
+  }
+  return true;
+}
+
+ResponseLookup RedisStateStore::get_response(const std::string& tenant, const std::string& id) {
+  std::lock_guard lock(mu_);
+  ResponseLookup r;
+  auto failed = [&] {
+    r.status = ResponseLookup::Status::failed;
+    r.error = last_error_;
+    return r;
+  };
+  if (!ensure_locked()) return failed();
+  const std::string k = prefix_ + "resp:" + tenant + ":" + id;
+  ReplyGuard g{static_cast<redisReply*>(redisCommand(ctx_, "GET %b", k.data(), k.size()))};
+  if (!g.r) {
+    drop_locked("get_response");
+    return failed();
+  }
+  if (g.r->type == REDIS_REPLY_STRING) {
+    r.status = ResponseLookup::Status::found;
+    r.json.assign(g.r->str, g.r->len);
+  } else if (g.r->type == REDIS_REPLY_ERROR) {
+    last_error_ = std::string("get_response: ") + g.r->str;
+    return failed();
+  }
+  return r;
+}
+
+ResponseLookup::Status RedisStateStore::delete_response(const std::string& tenant, const std::string& id) {
+  std::lock_guard lock(mu_);
+  if (!ensure_locked()) return ResponseLookup::Status::failed;
+  const std::string k = prefix_ + "resp:" + tenant + ":" + id;
+  ReplyGuard g{static_cast<redisReply*>(redisCommand(ctx_, "DEL %b", k.data(), k.size()))};
+  if (!g.r) {
+    drop_locked("delete_response");
+    return ResponseLookup::Status::failed;
+  }
+  if (g.r->type != REDIS_REPLY_INTEGER) return ResponseLookup::Status::failed;
+  return g.r->integer > 0 ? ResponseLookup::Status::found : ResponseLookup::Status::missing;
 }
 
 }  // namespace hgw::state

@@ -34,6 +34,10 @@ class RedisStateStore final : public StateStore {
   void record_usage(const UsageRecord&) override;
   bool write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) override;
   std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) override;
+  bool put_response(const std::string& tenant, const std::string& id, const std::string& json,
+                    std::chrono::system_clock::time_point expires_at) override;
+  ResponseLookup get_response(const std::string& tenant, const std::string& id) override;
+  ResponseLookup::Status delete_response(const std::string& tenant, const std::string& id) override;
   std::string last_error() const override;
   const char* kind() const override { return "redis"; }
 

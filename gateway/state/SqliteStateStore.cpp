@@ -30,7 +30,19 @@ CREATE TABLE IF NOT EXISTS usage_hourly (
   PRIMARY KEY (route, backend, tenant, hour)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS usage_hourly_hour ON usage_hourly (hour);
+CREATE TABLE IF NOT EXISTS responses (
+  tenant     TEXT NOT NULL,
+  id         TEXT NOT NULL,          -- "resp_…"
+  expires_at INTEGER NOT NULL,       -- seconds since the epoch
+  body       TEXT NOT NULL,          -- the stored conversation (JSON)
+  PRIMARY KEY (tenant, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS responses_expiry ON responses (expires_at);
 )sql";
+
+std::int64_t epoch_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
 
 // Binds text without copying; the std::string outlives the statement step.
 void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
@@ -89,6 +101,12 @@ bool SqliteStateStore::prepare_all(std::string* error) {
       {&usage_since_,
        "SELECT route, backend, hour, SUM(input), SUM(output), SUM(cached), SUM(requests), SUM(cost_usd) "
        "FROM usage_hourly WHERE hour >= ?1 GROUP BY route, backend, hour"},
+      {&put_response_,
+       "INSERT INTO responses (tenant, id, expires_at, body) VALUES (?1, ?2, ?3, ?4) "
+       "ON CONFLICT (tenant, id) DO UPDATE SET expires_at = excluded.expires_at, body = excluded.body"},
+      {&get_response_, "SELECT body FROM responses WHERE tenant = ?1 AND id = ?2 AND expires_at >= ?3"},
+      {&delete_response_, "DELETE FROM responses WHERE tenant = ?1 AND id = ?2"},
+      {&expire_responses_, "DELETE FROM responses WHERE expires_at < ?1"},
       {&begin_, "BEGIN IMMEDIATE"},
       {&commit_, "COMMIT"},
   };
@@ -102,7 +120,9 @@ bool SqliteStateStore::prepare_all(std::string* error) {
 }
 
 SqliteStateStore::~SqliteStateStore() {
-  for (auto* st : {add_spend_, get_spend_, add_usage_, usage_since_, begin_, commit_}) sqlite3_finalize(st);
+  for (auto* st : {add_spend_, get_spend_, add_usage_, usage_since_, put_response_, get_response_, delete_response_,
+                   expire_responses_, begin_, commit_})
+    sqlite3_finalize(st);
   if (db_) sqlite3_close_v2(db_);
 }
 
@@ -212,6 +232,60 @@ std::vector<StateStore::UsageRow> SqliteStateStore::usage_since(std::chrono::sys
     sqlite3_clear_bindings(usage_since_);
   }
   return aggregate_hourly(rows);
+}
+
+bool SqliteStateStore::put_response(const std::string& tenant, const std::string& id, const std::string& json,
+                                    std::chrono::system_clock::time_point expires_at) {
+  std::lock_guard lock(mu_);
+  // Expired conversations go now and then (an indexed range delete).
+  if (++puts_since_expiry_ >= 100) {
+    puts_since_expiry_ = 0;
+    sqlite3_bind_int64(expire_responses_, 1, epoch_seconds(std::chrono::system_clock::now()));
+    if (sqlite3_step(expire_responses_) != SQLITE_DONE) set_error("expire responses");
+    sqlite3_reset(expire_responses_);
+  }
+  bind_text(put_response_, 1, tenant);
+  bind_text(put_response_, 2, id);
+  sqlite3_bind_int64(put_response_, 3, epoch_seconds(expires_at));
+  bind_text(put_response_, 4, json);
+  const bool ok = sqlite3_step(put_response_) == SQLITE_DONE;
+  if (!ok) set_error("put_response");
+  sqlite3_reset(put_response_);
+  sqlite3_clear_bindings(put_response_);
+  return ok;
+}
+
+ResponseLookup SqliteStateStore::get_response(const std::string& tenant, const std::string& id) {
+  std::lock_guard lock(mu_);
+  bind_text(get_response_, 1, tenant);
+  bind_text(get_response_, 2, id);
+  sqlite3_bind_int64(get_response_, 3, epoch_seconds(std::chrono::system_clock::now()));
+  ResponseLookup r;
+  const int rc = sqlite3_step(get_response_);
+  if (rc == SQLITE_ROW) {
+    r.status = ResponseLookup::Status::found;
+    r.json.assign(reinterpret_cast<const char*>(sqlite3_column_text(get_response_, 0)),
+                  static_cast<std::size_t>(sqlite3_column_bytes(get_response_, 0)));
+  } else if (rc != SQLITE_DONE) {
+    set_error("get_response");
+    r.status = ResponseLookup::Status::failed;
+    r.error = last_error_;
+  }
+  sqlite3_reset(get_response_);
+  sqlite3_clear_bindings(get_response_);
+  return r;
+}
+
+ResponseLookup::Status SqliteStateStore::delete_response(const std::string& tenant, const std::string& id) {
+  std::lock_guard lock(mu_);
+  bind_text(delete_response_, 1, tenant);
+  bind_text(delete_response_, 2, id);
+  const bool ok = sqlite3_step(delete_response_) == SQLITE_DONE;
+  if (!ok) set_error("delete_response");
+  sqlite3_reset(delete_response_);
+  sqlite3_clear_bindings(delete_response_);
+  if (!ok) return ResponseLookup::Status::failed;
+  return sqlite3_changes(db_) > 0 ? ResponseLookup::Status::found : ResponseLookup::Status::missing;
 }
 
 }  // namespace hgw::state

@@ -27,6 +27,10 @@ class SqliteStateStore final : public StateStore {
   void record_usage(const UsageRecord&) override;
   bool write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) override;
   std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) override;
+  bool put_response(const std::string& tenant, const std::string& id, const std::string& json,
+                    std::chrono::system_clock::time_point expires_at) override;
+  ResponseLookup get_response(const std::string& tenant, const std::string& id) override;
+  ResponseLookup::Status delete_response(const std::string& tenant, const std::string& id) override;
   std::string last_error() const override;
   const char* kind() const override { return "sqlite"; }
 
@@ -46,6 +50,11 @@ class SqliteStateStore final : public StateStore {
   sqlite3_stmt* get_spend_ = nullptr;
   sqlite3_stmt* add_usage_ = nullptr;
   sqlite3_stmt* usage_since_ = nullptr;
+  sqlite3_stmt* put_response_ = nullptr;
+  sqlite3_stmt* get_response_ = nullptr;
+  sqlite3_stmt* delete_response_ = nullptr;
+  sqlite3_stmt* expire_responses_ = nullptr;
+  int puts_since_expiry_ = 0;
   sqlite3_stmt* begin_ = nullptr;
   sqlite3_stmt* commit_ = nullptr;
   std::string last_error_;

@@ -30,6 +30,13 @@ struct UsageRecord {
   std::uint64_t requests = 1;  // requests summed into this record
 };
 
+// A stored Responses API conversation looked up by (tenant, response id).
+struct ResponseLookup {
+  enum class Status { found, missing, failed } status = Status::missing;
+  std::string json;   // found: what put_response stored
+  std::string error;  // failed: why (the store could not answer)
+};
+
 // Spend to add to a tenant's day and month windows.
 struct SpendDelta {
   std::string tenant, day_key, month_key;
@@ -59,6 +66,15 @@ class StateStore {
   // after the hour that contains `since`.
   using UsageRow = cost::UsageRow;  // route, backend, input, output, cached, requests, cost_usd, peak_tokens_per_hour
   virtual std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) = 0;
+  // Responses API conversations (POST /v1/responses with store): one JSON
+  // text per (tenant, response id), gone after expires_at. Tenant-scoped: a
+  // lookup with another tenant's name finds nothing. put returns false when
+  // the store failed (last_error()); delete says found (and deleted), missing
+  // or failed.
+  virtual bool put_response(const std::string& tenant, const std::string& id, const std::string& json,
+                            std::chrono::system_clock::time_point expires_at) = 0;
+  virtual ResponseLookup get_response(const std::string& tenant, const std::string& id) = 0;
+  virtual ResponseLookup::Status delete_response(const std::string& tenant, const std::string& id) = 0;
   // Last storage error ("" if none).
   virtual std::string last_error() const = 0;
   virtual const char* kind() const = 0;   // "sqlite" | "redis" | "memory"

@@ -67,7 +67,8 @@ std::string safe_label(std::string_view s) {  // header values echoed in notes: 
 ComplianceDecision decide(const config::ComplianceConfig& cfg,
                           const std::vector<config::BackendConfig>& backends,
                           const config::TenantConfig* tenant, std::string_view header_class,
-                          const std::vector<Finding>& findings, std::string_view scan_failure) {
+                          const std::vector<Finding>& findings, std::string_view scan_failure,
+                          std::string_view conversation_class) {
   ComplianceDecision d;
   const auto& classes = cfg.classes;
   const int top = classes.empty() ? 0 : static_cast<int>(classes.size()) - 1;
@@ -83,6 +84,18 @@ ComplianceDecision decide(const config::ComplianceConfig& cfg,
     if (r < 0) {
       d.notes.push_back("tenant data class '" + tenant->data_class + "' is unknown: treated as the highest class");
       r = top;
+    }
+    raise(r);
+  }
+  if (!conversation_class.empty()) {
+    int r = rank_of(conversation_class);
+    if (r < 0) {
+      d.notes.push_back("the conversation's data class '" + safe_label(conversation_class) +
+                        "' is unknown (the classes changed since): treated as the highest class");
+      r = top;
+    } else if (r > d.class_rank) {
+      d.notes.push_back("raised to '" + std::string(conversation_class) +
+                        "' by an earlier turn of the conversation (previous_response_id)");
     }
     raise(r);
   }

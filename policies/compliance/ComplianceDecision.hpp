@@ -51,10 +51,14 @@ const char* to_string(ComplianceDecision::Action);
 // tenant's export_basis globs; the export basis also satisfies the region
 // constraint of rules that are conditioned on the tenant region. Redaction
 // applies to remote backends only; local ones get the original text.
+// conversation_class: the class an earlier turn of the same conversation had
+// (Responses API previous_response_id): a floor like the tenant's, so a
+// conversation never goes below its highest class; unknown → the highest.
 ComplianceDecision decide(const config::ComplianceConfig& config,
                           const std::vector<config::BackendConfig>& backends,
                           const config::TenantConfig* tenant, std::string_view header_class,
-                          const std::vector<Finding>& findings, std::string_view scan_failure);
+                          const std::vector<Finding>& findings, std::string_view scan_failure,
+                          std::string_view conversation_class = {});
 
 // Shell-style glob: '*' any run (also empty), '?' one byte. Case-sensitive.
 bool glob_match(std::string_view pattern, std::string_view text);

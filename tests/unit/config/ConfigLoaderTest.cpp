@@ -164,7 +164,7 @@ tenants:
 state: {store: postgres}
 )");
   REQUIRE_ERROR(r, 2, 69, "$.backends[0].protocol",
-                "invalid value 'opena1'; allowed: openai, anthropic, azure-openai; did you mean 'openai'?");
+                "invalid value 'opena1'; allowed: openai, anthropic, azure-openai, openai-responses; did you mean 'openai'?");
   REQUIRE_ERROR(r, 7, 15, "$.routes[0].strategy",
                 "allowed: priority, cheapest, weighted, least_loaded, fastest");
   REQUIRE_ERROR(r, 8, 30, "$.routes[0].failover.on[1]", "invalid value 'http_500'");

@@ -14,6 +14,13 @@ using State = StreamPipeline::State;
 
 namespace {
 
+protocol::ClientContext context(std::string_view model, std::string_view request_id) {
+  protocol::ClientContext c;
+  c.model = model;
+  c.request_id = request_id;
+  return c;
+}
+
 // vLLM's shape: a role-only first chunk, content, finish, a usage chunk, [DONE].
 const std::string kOpenAiStream =
     "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
@@ -60,8 +67,8 @@ struct Run {
 };
 
 Run run(const Side& s, const std::vector<std::string_view>& pieces) {
-  StreamPipeline p(protocol::backend_codec(s.backend), protocol::client_codec(s.client), "auto", "req-1", true,
-                   nullptr);
+  StreamPipeline p(protocol::backend_codec(s.backend), protocol::client_codec(s.client), context("auto", "req-1"),
+                   true, nullptr);
   Run r;
   for (auto piece : pieces) {
     r.state = p.feed(piece, r.out);
@@ -149,9 +156,11 @@ TEST_CASE("stream pipeline: broken streams say why, in each dialect", "[stream][
   CHECK_FALSE(c.finished);
   // The error event each client reads.
   StreamPipeline to_openai(protocol::backend_codec(config::Protocol::openai),
-                           protocol::client_codec(policy::Endpoint::chat), "auto", "r", false, nullptr);
+                           protocol::client_codec(policy::Endpoint::chat), context("auto", "r"), false,
+                           nullptr);
   CHECK(to_openai.error_event("boom").find("event: error\ndata: {\"error\":{\"message\":\"boom\"") == 0);
   StreamPipeline to_anthropic(protocol::backend_codec(config::Protocol::openai),
-                              protocol::client_codec(policy::Endpoint::messages), "auto", "r", false, nullptr);
+                              protocol::client_codec(policy::Endpoint::messages), context("auto", "r"), false,
+                              nullptr);
   CHECK(to_anthropic.error_event("boom").find("\"type\":\"error\"") != std::string::npos);
 }

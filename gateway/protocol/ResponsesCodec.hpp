@@ -1,0 +1,46 @@
+// The OpenAI Responses API on both edges, over the translators of
+// ResponsesRequest/Response/Stream.hpp and ResponsesBackend.hpp:
+//   ResponsesBackendCodec  a backend with protocol openai-responses (OpenAI,
+//                          recent vLLM): the pipeline's chat request becomes
+//                          a Responses request, its answers and streams chat.
+//   ResponsesClientCodec   clients of POST /v1/responses (the OpenAI SDKs'
+//                          responses.create, the Vercel AI SDK's default
+//                          provider, the Agents SDK, Codex CLI).
+#pragma once
+
+#include "gateway/protocol/Codec.hpp"
+
+namespace hgw::protocol {
+
+class ResponsesBackendCodec final : public BackendCodec {
+ public:
+  std::string_view dialect() const override { return "openai"; }  // errors have OpenAI's shape
+  // Chat only: embeddings and completions go to backends with protocol openai.
+  bool serves(policy::Endpoint e) const override { return e == policy::Endpoint::chat; }
+  std::string target(const config::BackendConfig&, policy::Endpoint) const override;
+  void append_headers(const std::string& api_key, std::string& out) const override;
+  bool encode_body(const boost::json::object& request, const config::BackendConfig&, bool stream, std::string& body,
+                   std::string& error) const override;
+  bool speaks_openai() const override { return false; }
+  boost::json::object answer_to_openai(const boost::json::object& answer) const override;
+  boost::json::object error_to_openai(const boost::json::object& error) const override { return error; }
+  std::unique_ptr<StreamDecoder> stream_decoder(const std::string& request_id) const override;
+};
+
+class ResponsesClientCodec final : public ClientCodec {
+ public:
+  std::string_view dialect() const override { return "openai"; }
+  Decoded decode(boost::json::value& body, policy::Endpoint client_endpoint,
+                 const ClientContext& context) const override;
+  bool speaks_openai() const override { return false; }
+  // response.completed carries usage: the translator needs the usage chunk.
+  bool always_streams_usage() const override { return true; }
+  std::string encode_answer(const boost::json::object& openai_answer, const ClientContext& context) const override;
+  std::unique_ptr<StreamEncoder> stream_encoder(const ClientContext& context) const override;
+  std::string error_body(unsigned status, std::string_view message, std::string_view type,
+                         std::string_view code) const override;
+  std::string upstream_error(const boost::json::object& openai_error, unsigned status) const override;
+  std::string stream_error_event(std::string_view message) const override;
+};
+
+}  // namespace hgw::protocol
