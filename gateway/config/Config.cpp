@@ -1,5 +1,7 @@
 #include "gateway/config/Config.hpp"
 
+#include "gateway/config/ModelPattern.hpp"
+
 #include <algorithm>
 
 namespace hgw::config {
@@ -17,9 +19,18 @@ int Config::backend_index(std::string_view name) const {
 }
 
 const RouteConfig* Config::find_route_by_model(std::string_view model) const {
+  const RouteConfig* best = nullptr;
+  std::size_t best_length = 0;
   for (const auto& r : routes)
-    if (std::find(r.models.begin(), r.models.end(), model) != r.models.end()) return &r;
-  return nullptr;
+    for (const auto& name : r.models) {
+      if (!is_model_pattern(name)) {
+        if (name == model) return &r;  // an exact name wins over every pattern
+      } else if (name.size() > best_length && model_matches(name, model)) {
+        best = &r;
+        best_length = name.size();
+      }
+    }
+  return best;
 }
 
 const TenantConfig* Config::find_tenant(std::string_view name) const {

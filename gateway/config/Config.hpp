@@ -309,6 +309,7 @@ struct Config {
   ComplianceConfig compliance;
 
   const BackendConfig* find_backend(std::string_view name) const;
+  // Exact names first, then the longest matching pattern (ModelPattern.hpp).
   const RouteConfig* find_route_by_model(std::string_view model) const;
   const TenantConfig* find_tenant(std::string_view name) const;
   int backend_index(std::string_view name) const;  // -1 if absent

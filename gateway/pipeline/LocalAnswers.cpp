@@ -2,6 +2,10 @@
 
 #include "gateway/pipeline/ClientReplies.hpp"
 #include "gateway/pipeline/Conversation.hpp"
+#include "gateway/pipeline/TokenCount.hpp"
+#include "gateway/config/ModelPattern.hpp"
+
+#include <set>
 
 namespace hgw::pipeline {
 
@@ -22,6 +26,32 @@ server::Response local_error(Call& call, unsigned status, std::string_view messa
   call.status = status;
   call.outcome = std::string(code);
   return json_response(call, status, call.client->error_body(status, message, "invalid_request_error", code));
+}
+
+// GET /v1/models: every exact model name of every route; a pattern is not a
+// model a client can pick, so in its place come the models of the route's
+// backends that it matches ("claude-*" in front of a backend serving
+// claude-sonnet-4 lists claude-sonnet-4). Each id once, in config order.
+json::array listed_models(const config::Config& cfg) {
+  json::array data;
+  std::set<std::string_view> seen;
+  auto add = [&](std::string_view id) {
+    if (seen.insert(id).second)
+      data.push_back(json::object{{"id", id}, {"object", "model"}, {"owned_by", "hybridgw"}, {"created", 0}});
+  };
+  for (const auto& route : cfg.routes)
+    for (const auto& model : route.models) {
+      if (!config::is_model_pattern(model)) {
+        add(model);
+        continue;
+      }
+      for (const auto& target : route.targets)
+        if (const auto* backend = cfg.find_backend(target.backend);
+            backend && !config::is_model_pattern(backend->model) && config::model_matches(model, backend->model) &&
+            cfg.find_route_by_model(backend->model) == &route)
+          add(backend->model);
+    }
+  return data;
 }
 
 }  // namespace
@@ -50,16 +80,19 @@ std::optional<server::Response> answer_locally(Call& call) {
   }
   if (call.path == "/v1/models") {
     if (method != http::verb::get) return local_error(call, 405, "use GET /v1/models", "method_not_allowed");
-    json::array data;
-    for (const auto& route : call.config().routes)
-      for (const auto& model : route.models)
-        data.push_back(json::object{{"id", model}, {"object", "model"}, {"owned_by", "hybridgw"}, {"created", 0}});
     call.status = 200;
+    const json::array data = listed_models(call.config());
     return json_response(call, 200, json::serialize(json::object{{"object", "list"}, {"data", data}}));
   }
   if (auto endpoint = proxied_endpoint(call.path)) {
     call.endpoint = *endpoint;
     call.client = &protocol::client_codec(*endpoint);
+    if (method != http::verb::post) return local_error(call, 405, "use POST " + call.path, "method_not_allowed");
+    return std::nullopt;
+  }
+  if (call.path == kCountTokensPath) {  // served after authentication (TokenCount.hpp)
+    call.endpoint = policy::Endpoint::messages;
+    call.client = &protocol::client_codec(policy::Endpoint::messages);
     if (method != http::verb::post) return local_error(call, 405, "use POST " + call.path, "method_not_allowed");
     return std::nullopt;
   }
@@ -71,7 +104,7 @@ std::optional<server::Response> answer_locally(Call& call) {
   return local_error(call, 404,
                      "unknown path " + quoted_path(call.path) +
                          "; this gateway serves POST /v1/chat/completions, /v1/completions, "
-                         "/v1/embeddings, /v1/messages, /v1/responses and GET /v1/models",
+                         "/v1/embeddings, /v1/messages, /v1/messages/count_tokens, /v1/responses and GET /v1/models",
                      "unknown_url");
 }
 

@@ -11,6 +11,7 @@
 #include "gateway/pipeline/RequestAccounting.hpp"
 #include "gateway/pipeline/RequestId.hpp"
 #include "gateway/pipeline/RequestIntake.hpp"
+#include "gateway/pipeline/TokenCount.hpp"
 #include "gateway/pipeline/QuotaAdmission.hpp"
 
 #include <iostream>
@@ -112,6 +113,7 @@ awaitable<void> ProxyHandler::serve(Call& call) {
                                      "authentication_error", "invalid_api_key");
     call.tenant_index = call.snap->tenant_index(call.tenant);
   }
+  if (call.path == kCountTokensPath) co_return co_await serve_token_count(call);
   if (call.endpoint == policy::Endpoint::responses && call.path != "/v1/responses")
     co_return co_await serve_stored_response(services_, call);
   auto bad = parse_request(call);

@@ -72,7 +72,7 @@ void AnthropicBackendCodec::append_headers(const std::string& api_key, std::stri
 
 bool AnthropicBackendCodec::encode_body(const json::object& request, const config::BackendConfig& b, bool stream,
                                         std::string& body, std::string& error) const {
-  auto t = anthropic::chat_request_to_messages(request, b.model, stream);
+  auto t = anthropic::chat_request_to_messages(request, upstream_model(b, request), stream);
   if (!t.error.empty()) {
     error = "cannot send this request to " + b.name + " (Anthropic Messages API): " + t.error;
     return false;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "gateway/config/Config.hpp"
+#include "gateway/config/ModelPattern.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
 #include "policies/RequestFeatures.hpp"
 
@@ -68,6 +69,14 @@ struct ClientContext {
   const boost::json::object* request = nullptr;
   const boost::json::array* history = nullptr;
 };
+
+// The model name a backend is sent: its configured model, or the client's
+// when the backend's model is "*".
+inline std::string_view upstream_model(const config::BackendConfig& b, const boost::json::object& request) {
+  const boost::json::value* requested = request.if_contains("model");
+  return config::upstream_model(b.model, requested && requested->is_string() ? std::string_view(requested->as_string())
+                                                                             : std::string_view(b.model));
+}
 
 class BackendCodec {
  public:

@@ -32,7 +32,7 @@ void OpenAiBackendCodec::append_headers(const std::string& api_key, std::string&
 
 bool OpenAiBackendCodec::encode_body(const json::object& request, const config::BackendConfig& b, bool stream,
                                      std::string& body, std::string&) const {
-  body = upstream_body(request, b.model, stream);
+  body = upstream_body(request, upstream_model(b, request), stream);
   return true;
 }
 

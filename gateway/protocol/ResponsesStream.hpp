@@ -1,7 +1,7 @@
 // Streaming for POST /v1/responses: chat.completion.chunk payloads from a chat
-// backend → Responses API events (ChatStreamToResponses), and the watcher of a
-// native Responses stream that is passed through as it is
-// (ResponsesStreamWatcher). Pure: text in, framed SSE bytes out.
+// stream → Responses API events (ChatStreamToResponses). Every backend's
+// stream reaches it as chat chunks (a native Responses backend's through
+// ResponsesStreamToChat). Pure: text in, framed SSE bytes out.
 //
 // A stream that breaks after bytes were sent ends with an `error` event and
 // then `response.failed` — the order OpenAI itself uses — because each client
@@ -109,48 +109,6 @@ class ChatStreamToResponses {
   std::string finish_reason_;
   TokenUsage usage_;
   std::uint64_t reasoning_tokens_ = 0;
-};
-
-// Reads a native Responses stream as it passes through untouched: usage, the
-// final response object, and whether it ended well.
-class ResponsesStreamWatcher {
- public:
-  enum class State { streaming, completed, incomplete, failed };
-
-  // Returns false once the stream has failed: a response.failed or error
-  // event, or an event that is not JSON (error_message() says why). OpenAI
-  // follows an error event with response.failed, so the caller keeps relaying
-  // until terminal() or the end of the upstream.
-  bool feed(const SseEvent& event);
-
-  State state() const { return state_; }
-  // response.completed, response.incomplete or response.failed was seen, or
-  // the stream was malformed: nothing meaningful can follow.
-  bool terminal() const { return terminal_; }
-  const std::string& error_message() const { return error_; }
-  const std::string& error_code() const { return code_; }
-  // From response.completed / response.incomplete (or response.failed).
-  const TokenUsage& usage() const { return usage_; }
-  // The latest response object seen, its output filled in from
-  // output_item.done events when the backend did not (storage).
-  boost::json::object response() const;
-
-  // Ends a passed-through stream that broke after bytes were sent: the
-  // events a client needs to report an error, numbered after the last one
-  // relayed (nothing when it already ended).
-  std::string fail(std::string_view message, std::string_view code = "server_error");
-
- private:
-  bool failed(std::string message, std::string code);
-
-  State state_ = State::streaming;
-  bool terminal_ = false;
-  bool error_event_seen_ = false;
-  std::string error_, code_;
-  TokenUsage usage_;
-  boost::json::object response_;
-  std::map<std::int64_t, boost::json::value> done_items_;  // output_index → item
-  std::int64_t last_sequence_ = -1;
 };
 
 }  // namespace hgw::protocol::responses

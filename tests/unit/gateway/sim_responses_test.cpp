@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/protocol/ResponsesStream.hpp"
+#include "gateway/protocol/ResponsesBackend.hpp"
 #include "gateway/protocol/SseParser.hpp"
 #include "tests/sim/ResponseBuilder.hpp"
 #include "tests/sim/SimState.hpp"
@@ -203,7 +204,7 @@ TEST_CASE("sim responses: fault modes", "[sim][responses]") {
 
 // ---------------------------------------------------------------- over loopback
 
-TEST_CASE("sim responses over the wire: streamed events read back by the gateway's watcher", "[sim][responses]") {
+TEST_CASE("sim responses over the wire: streamed events read back by the gateway's reader", "[sim][responses]") {
   SimOptions o;
   o.tokens = 4;
   o.token_delay_ms = 30;
@@ -219,16 +220,24 @@ TEST_CASE("sim responses over the wire: streamed events read back by the gateway
   CHECK(r.events[0].starts_with("event: response.created\ndata: {"));
   CHECK(r.event_ms[7] - r.event_ms[4] >= 85);  // three token delays between the first and last delta
 
-  hgw::protocol::responses::ResponsesStreamWatcher watcher;
+  hgw::protocol::responses::ResponsesStreamToChat reader("chatcmpl-sim");
   hgw::protocol::SseParser parser;
   std::vector<hgw::protocol::SseEvent> events;
+  std::vector<std::string> chunks;
   REQUIRE(parser.feed(r.body, events));
-  for (const auto& e : events) CHECK(watcher.feed(e));
-  CHECK(watcher.state() == hgw::protocol::responses::ResponsesStreamWatcher::State::completed);
-  CHECK(watcher.usage().input == 2);  // "hello"
-  CHECK(watcher.usage().cached == 1);
-  CHECK(watcher.usage().output == 4);
-  CHECK(watcher.response().at("output").at(0).at("content").at(0).at("text") == "tok0 tok1 tok2 tok3 ");
+  for (const auto& e : events) CHECK(reader.feed(e, chunks));
+  CHECK(reader.finished());
+  CHECK(reader.usage().input == 2);  // "hello"
+  CHECK(reader.usage().cached == 1);
+  CHECK(reader.usage().output == 4);
+  std::string text;
+  for (const auto& c : chunks)
+    if (c != "[DONE]") {
+      const json::value parsed = json::parse(c);
+      for (const auto& choice : parsed.at("choices").as_array())
+        if (const auto* content = choice.at("delta").as_object().if_contains("content")) text += content->as_string();
+    }
+  CHECK(text == "tok0 tok1 tok2 tok3 ");
 
   auto plain = send(port, {.target = "/v1/responses", .body = R"({"model":"m","input":"hello"})"});
   CHECK(plain.status == 200);
@@ -236,7 +245,7 @@ TEST_CASE("sim responses over the wire: streamed events read back by the gateway
   CHECK(send(port, {.method = http::verb::get, .target = "/v1/responses"}).status == 405);
 }
 
-TEST_CASE("sim responses over the wire: cut and stall break the stream, the watcher says so", "[sim][responses]") {
+TEST_CASE("sim responses over the wire: cut and stall break the stream, the reader sees no end", "[sim][responses]") {
   SimOptions o;
   o.tokens = 5;
   Simulator sim(o);
@@ -246,15 +255,13 @@ TEST_CASE("sim responses over the wire: cut and stall break the stream, the watc
   auto r = send(port, {.target = "/v1/responses", .body = body, .headers = {{"x-sim-fault", "cut=5"}}});
   CHECK(r.events.size() == 5);
   CHECK(r.ec == http::error::partial_message);
-  hgw::protocol::responses::ResponsesStreamWatcher watcher;
+  hgw::protocol::responses::ResponsesStreamToChat reader("chatcmpl-sim");
   hgw::protocol::SseParser parser;
   std::vector<hgw::protocol::SseEvent> events;
+  std::vector<std::string> chunks;
   REQUIRE(parser.feed(r.body, events));
-  for (const auto& e : events) CHECK(watcher.feed(e));
-  CHECK_FALSE(watcher.terminal());  // the pipeline must end it
-  const std::string end = watcher.fail("upstream connection lost");
-  CHECK(end.find("\"sequence_number\":5") != std::string::npos);
-  CHECK(end.find("event: response.failed") != std::string::npos);
+  for (const auto& e : events) CHECK(reader.feed(e, chunks));
+  CHECK_FALSE(reader.finished());  // no response.completed: the pipeline reports a broken stream
 
   r = send(port, {.target = "/v1/responses", .body = body, .headers = {{"x-sim-fault", "stall=3"}}, .timeout = 200ms});
   CHECK(r.events.size() == 3);
