@@ -30,7 +30,8 @@ struct ResponsesTurn {
   bool store = true;                   // kept for previous_response_id and GET /v1/responses/{id}
   std::string previous_id;             // previous_response_id ("" when none)
   boost::json::array history;          // the stored conversation before this turn
-  std::string history_class;           // the data class that conversation carried
+  boost::json::array referenced;       // items of other stored responses named by item_reference
+  std::string history_class;           // the highest data class of those stored turns
   boost::json::array input_items;      // this turn's input, as items with ids
   boost::json::value response;         // the response object once answered (what is stored)
 };
@@ -102,6 +103,8 @@ struct Call {
       c.created_at = responses->created_at;
       c.request = responses->request.if_object();
       c.history = responses->previous_id.empty() ? nullptr : &responses->history;
+      c.stored = responses->store;
+      c.referenced = responses->referenced.empty() ? nullptr : &responses->referenced;
     }
     return c;
   }

@@ -3,11 +3,13 @@
 #include "gateway/pipeline/ClientReplies.hpp"
 #include "gateway/pipeline/CrossThread.hpp"
 #include "gateway/pipeline/LocalAnswers.hpp"
+#include "gateway/protocol/ResponsesJson.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <random>
 
 namespace hgw::pipeline {
@@ -95,6 +97,52 @@ const json::array* array_at(const json::object& o, std::string_view key) {
   return v && v->is_array() ? &v->as_array() : nullptr;
 }
 
+std::string class_of(const json::object& record) {
+  const json::value* c = record.if_contains("data_class");
+  return c && c->is_string() ? std::string(c->as_string()) : std::string();
+}
+
+// The higher of two data classes in config order; a class the config no
+// longer knows counts as the highest (the compliance decision says so).
+std::string higher_class(const config::Config& cfg, const std::string& a, const std::string& b) {
+  auto rank = [&](const std::string& c) -> long {
+    if (c.empty()) return -1;
+    const auto& classes = cfg.compliance.classes;
+    const auto it = std::find(classes.begin(), classes.end(), c);
+    return it == classes.end() ? std::numeric_limits<long>::max() : it - classes.begin();
+  };
+  return rank(b) > rank(a) ? b : a;
+}
+
+// Stored responses whose items the input's item_references name, other than
+// what `history` already holds; at most kMaxReferencedResponses of them.
+constexpr std::size_t kMaxReferencedResponses = 16;
+std::vector<std::string> referenced_responses(const json::object& body, const json::array& history) {
+  std::vector<std::string> ids;
+  const json::array* input = array_at(body, "input");
+  if (!input) return ids;
+  auto in_history = [&](std::string_view id) {
+    return std::any_of(history.begin(), history.end(), [&](const json::value& item) {
+      const json::object* o = item.if_object();
+      const json::value* v = o ? o->if_contains("id") : nullptr;
+      return v && v->is_string() && v->as_string() == id;
+    });
+  };
+  for (const auto& v : *input) {
+    const json::object* item = v.if_object();
+    if (!item) continue;
+    const json::value* type = item->if_contains("type");
+    const json::value* id = item->if_contains("id");
+    if (!type || !type->is_string() || type->as_string() != "item_reference" || !id || !id->is_string()) continue;
+    if (in_history(id->as_string())) continue;
+    std::string response = protocol::responses::detail::response_id_of_item(id->as_string());
+    if (!plausible_id(response) || std::find(ids.begin(), ids.end(), response) != ids.end()) continue;
+    if (ids.size() == kMaxReferencedResponses) break;
+    ids.push_back(std::move(response));
+  }
+  return ids;
+}
+
 }  // namespace
 
 awaitable<std::optional<IntakeError>> begin_turn(Services& services, Call& call) {
@@ -107,13 +155,24 @@ awaitable<std::optional<IntakeError>> begin_turn(Services& services, Call& call)
   const json::value* store = body.if_contains("store");
   turn.store = !(store && store->is_bool() && !store->as_bool()) && call.config().state.responses_ttl_s > 0;
   const json::value* previous = body.if_contains("previous_response_id");
-  if (!previous || !previous->is_string()) co_return std::nullopt;
-  turn.previous_id = std::string(previous->as_string());
-  Loaded loaded = co_await load(services, call, turn.previous_id, "previous_response_id");
-  if (loaded.error) co_return loaded.error;
-  if (const json::array* items = array_at(*loaded.record, "conversation")) turn.history = *items;
-  if (const json::value* c = loaded.record->if_contains("data_class"); c && c->is_string())
-    turn.history_class = std::string(c->as_string());
+  if (previous && previous->is_string()) {
+    turn.previous_id = std::string(previous->as_string());
+    Loaded loaded = co_await load(services, call, turn.previous_id, "previous_response_id");
+    if (loaded.error) co_return loaded.error;
+    if (const json::array* items = array_at(*loaded.record, "conversation")) turn.history = *items;
+    turn.history_class = higher_class(call.config(), turn.history_class, class_of(*loaded.record));
+  }
+  // item_reference inputs may name items of other stored responses (the AI
+  // SDK refers to earlier outputs this way, without previous_response_id):
+  // their records are loaded too, and their data class counts like history's.
+  const std::vector<std::string> referenced = referenced_responses(body, turn.history);
+  for (const std::string& id : referenced) {
+    Loaded loaded = co_await load(services, call, id, "the response of an item_reference,");
+    if (loaded.error) co_return loaded.error;
+    if (const json::array* items = array_at(*loaded.record, "conversation"))
+      for (const auto& item : *items) turn.referenced.push_back(item);
+    turn.history_class = higher_class(call.config(), turn.history_class, class_of(*loaded.record));
+  }
   co_return std::nullopt;
 }
 

@@ -68,6 +68,9 @@ struct ClientContext {
   std::int64_t created_at = 0;
   const boost::json::object* request = nullptr;
   const boost::json::array* history = nullptr;
+  // Items of other stored responses that item_reference inputs name (nullptr: none).
+  const boost::json::array* referenced = nullptr;
+  bool stored = true;  // the response is kept (store not false, state.responses_ttl_s > 0)
 };
 
 // The model name a backend is sent: its configured model, or the client's

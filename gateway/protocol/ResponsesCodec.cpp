@@ -56,6 +56,7 @@ responses::ResponseContext response_context(const ClientContext& c) {
   r.created_at = c.created_at;
   r.model = std::string(c.model);
   r.request = c.request;
+  r.stored = c.stored;
   return r;
 }
 
@@ -118,6 +119,13 @@ ClientCodec::Decoded ResponsesClientCodec::decode(json::value& body, policy::End
   // so that the model answers without them on any backend (Codex CLI sends
   // web_search with every request).
   options.drop_hosted_tools = true;
+  if (const json::array* referenced = context.referenced)
+    options.find_item = [referenced](std::string_view id) -> const json::object* {
+      for (const auto& item : *referenced)
+        if (const json::object* o = item.if_object())
+          if (const json::value* v = o->if_contains("id"); v && v->is_string() && v->as_string() == id) return o;
+      return nullptr;
+    };
   auto t = responses::responses_request_to_chat(body.as_object(), context.history, options);
   if (!t.error.empty()) return {policy::Endpoint::chat, t.error, {}};
   body = std::move(t.chat_body);

@@ -57,6 +57,16 @@ inline std::string item_id(std::string_view prefix, std::string_view response_id
   return id;
 }
 
+// The inverse: the response an item id was derived from ("msg_X_0" →
+// "resp_X"); "" when the id is not of that shape.
+inline std::string response_id_of_item(std::string_view item) {
+  const auto first = item.find('_');
+  if (first == std::string_view::npos) return {};
+  const auto second = item.find('_', first + 1);
+  if (second == std::string_view::npos || second == first + 1) return {};
+  return "resp_" + std::string(item.substr(first + 1, second - first - 1));
+}
+
 // Output items and parts, in the member order OpenAI sends them.
 inline boost::json::object output_text_part(std::string_view text) {
   return {{"type", "output_text"}, {"annotations", boost::json::array{}}, {"logprobs", boost::json::array{}},

@@ -53,7 +53,7 @@ json::object response_skeleton(const ResponseContext& c) {
           {"reasoning", std::move(reasoning)},
           {"safety_identifier", echo(r, "safety_identifier", nullptr)},
           {"service_tier", echo(r, "service_tier", "default")},
-          {"store", echo(r, "store", true)},
+          {"store", c.stored},
           {"temperature", echo(r, "temperature", nullptr)},
           {"text", std::move(text)},
           {"tool_choice", echo(r, "tool_choice", "auto")},

@@ -19,6 +19,7 @@ struct ResponseContext {
   // The client's request: its parameters are echoed back (instructions, tools,
   // temperature, …) as OpenAI does. May be null (then the defaults are echoed).
   const boost::json::object* request = nullptr;
+  bool stored = true;  // echoed as "store": whether the gateway keeps this response
 };
 
 // The response object before any output: status "in_progress", output [],

@@ -358,3 +358,68 @@ TEST_CASE("responses: failover before the first byte, and a stream that breaks e
     CHECK(http_request(gw.port(), "GET", "/v1/responses/" + id).status == 404);
   }
 }
+
+TEST_CASE("responses: state.responses_ttl_s 0 keeps nothing and refuses previous_response_id", "[integration][responses]") {
+  auto local = start_sim("local");
+  TestGateway gw("server:\n  listen: 127.0.0.1:18080\n  access_log: { path: off }\n"
+                 "admin:\n  listen: 127.0.0.1:19090\n"
+                 "state: { store: memory, responses_ttl_s: 0 }\n"
+                 "backends:\n" + backend_yaml("local", local->port(), "local") +
+                 "routes:\n  - { name: chat, models: [auto], targets: [local] }\n");
+  auto r = post_json(gw.port(), "/v1/responses", R"({"model":"auto","input":"x"})");
+  REQUIRE(r.status == 200);
+  const std::string id(obj(r.body).at("id").as_string());
+  CHECK(obj(r.body).at("store") == false);
+  CHECK(http_request(gw.port(), "GET", "/v1/responses/" + id).status == 404);
+  auto chained = post_json(gw.port(), "/v1/responses", R"({"model":"auto","input":"x","previous_response_id":")" + id + "\"}");
+  CHECK(chained.status == 404);
+  CHECK(obj(chained.body).at("error").at("message").as_string().find("state.responses_ttl_s is 0") != json::string::npos);
+  CHECK(received_posts(*local).size() == 1);
+}
+
+TEST_CASE("responses: item_reference to an earlier stored output, without previous_response_id (the AI SDK's way)",
+          "[integration][responses]") {
+  auto local = start_sim("local");
+  auto remote = start_sim("remote");
+  TestGateway gw(head() + "backends:\n" + backend_yaml("remote", remote->port(), "remote") +
+                 backend_yaml("local", local->port(), "local") +
+                 "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n"
+                 "compliance:\n"
+                 "  detectors: [cn_resident_id]\n"
+                 "  classify: { cn_resident_id: restricted }\n"
+                 "  rules:\n"
+                 "    - { name: restricted-stays-local, when: { class: restricted }, allow: { locality: [local] } }\n");
+  auto first = post_json(gw.port(), "/v1/responses", R"({"model":"auto","input":"first question"})");
+  REQUIRE(first.status == 200);
+  CHECK(first.header("x-hybridgw-backend") == "remote");
+  const std::string item(obj(first.body).at("output").at(0).at("id").as_string());
+  auto second = post_json(gw.port(), "/v1/responses",
+                          R"({"model":"auto","input":[{"role":"user","content":[{"type":"input_text","text":"first question"}]},
+                              {"type":"item_reference","id":")" + item + R"("},
+                              {"role":"user","content":[{"type":"input_text","text":"second question"}]}]})");
+  REQUIRE(second.status == 200);
+  const auto upstream = obj(received_posts(*remote).back().body);
+  const auto& messages = upstream.at("messages").as_array();
+  REQUIRE(messages.size() == 3);
+  CHECK(messages[1].at("role") == "assistant");
+  CHECK(messages[1].at("content").as_string().starts_with("tok0 tok1"));
+  CHECK(messages[2].at("content") == "second question");
+
+  // A referenced turn's data class counts: a restricted answer referenced later keeps the chain local.
+  auto secret = post_json(gw.port(), "/v1/responses", R"({"model":"auto","input":"ID 110101199003074514"})");
+  REQUIRE(secret.status == 200);
+  CHECK(secret.header("x-hybridgw-backend") == "local");
+  const std::string secret_item(obj(secret.body).at("output").at(0).at("id").as_string());
+  auto later = post_json(gw.port(), "/v1/responses",
+                         R"({"model":"auto","input":[{"type":"item_reference","id":")" + secret_item +
+                             R"("},{"role":"user","content":"harmless"}]})");
+  REQUIRE(later.status == 200);
+  CHECK(later.header("x-hybridgw-backend") == "local");
+
+  // An item of a response nobody stored: 404; not one of ours at all: 400.
+  auto gone = post_json(gw.port(), "/v1/responses",
+                        R"({"model":"auto","input":[{"type":"item_reference","id":"msg_0123456789abcdef0123456789abcdef_0"}]})");
+  CHECK(gone.status == 404);
+  auto foreign = post_json(gw.port(), "/v1/responses", R"({"model":"auto","input":[{"type":"item_reference","id":"rs_x"}]})");
+  CHECK(foreign.status == 400);
+}

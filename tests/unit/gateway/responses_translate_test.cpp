@@ -332,7 +332,9 @@ TEST_CASE("chat.completion → response object: text, echoed parameters, usage",
       "choices":[{"index":0,"message":{"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],
       "usage":{"prompt_tokens":20,"completion_tokens":5,"total_tokens":25,"prompt_tokens_details":{"cached_tokens":8},
                "completion_tokens_details":{"reasoning_tokens":2}}})");
-  const json::object r = rs::chat_response_to_response(chat, context(&request));
+  rs::ResponseContext not_kept = context(&request);
+  not_kept.stored = false;  // the pipeline's verdict (store: false here), not the request's word
+  const json::object r = rs::chat_response_to_response(chat, not_kept);
   CHECK(r.at("id") == "resp_R1");
   CHECK(r.at("object") == "response");
   CHECK(r.at("created_at") == 1700000000);
