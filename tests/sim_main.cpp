@@ -31,7 +31,7 @@ constexpr const char* usage =
     "  --tls-cert F --tls-key F   serve HTTPS with these PEM files\n"
     "Faults: header x-sim-fault: SPEC, model \"fault:SPEC\", or POST /_sim/fault.\n"
     "  SPEC: status=N[,retry_after=S] | context_length | content_policy | reset | hang |\n"
-    "        slow_ttft=MS | cut=N | stall=N | malformed=N | no_done\n"
+    "        slow_ttft=MS | cut=N | stall=N | malformed=N | error_event=N | preamble | no_done\n"
     "API: POST .../chat/completions, .../completions, .../embeddings, .../responses, .../messages;\n"
     "     GET .../models. Model \"echo\" repeats the last user message; a function tool the last\n"
     "     user message names as a word is called, with arguments shaped by its schema.\n"

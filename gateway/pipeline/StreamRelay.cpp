@@ -42,7 +42,7 @@ class Relay {
       const auto failure = co_await ex_.read_some(in_, !committed_);
       if (failure != upstream::TransportFailure::none) {
         if (failure == upstream::TransportFailure::cancelled) co_return cancelled();
-        if (!committed_) co_return fail_before_commit(outcome_of(failure), "stream failed before the first event: " +
+        if (!committed_) co_return fail_before_commit(outcome_of(failure), "stream failed before any content: " +
                                                                                std::string(upstream::to_string(failure)));
         co_await break_stream(outcome_of(failure), std::string("upstream stream failed: ") + upstream::to_string(failure));
         break;
@@ -51,7 +51,8 @@ class Relay {
       const State state = pipeline_.feed(in_, out_);
       if (state != State::ok && !committed_ && state != State::stopped)
         co_return fail_before_commit(outcome_of_state(state), pipeline_.error_message());
-      if (!committed_ && (state != State::ok || pipeline_.events() > 0)) {
+      if (state == State::stopped) pipeline_.commit(out_);  // the filter's verdict is final: no other backend
+      if (!committed_ && pipeline_.committed()) {
         if (!co_await commit()) co_return cancelled();
       }
       if (!out_.empty()) {
@@ -67,9 +68,17 @@ class Relay {
         break;
       }
       if (ex_.done()) {
-        if (!committed_) co_return fail_before_commit(Outcome::malformed, "ended the stream without any event");
         out_.clear();
-        if (!pipeline_.finish(out_)) {
+        const bool complete = pipeline_.finish(out_);
+        if (!committed_) {
+          // Nothing was sent: an answer that ended without content fails over.
+          if (!complete)
+            co_return fail_before_commit(pipeline_.events() == 0 ? Outcome::malformed : Outcome::reset,
+                                         pipeline_.events() == 0 ? "ended the stream without any event"
+                                                                 : "ended the stream before any content");
+          if (!co_await commit()) co_return cancelled();
+        }
+        if (!complete) {
           // Built before the co_await (gateway/Asio.hpp).
           const std::string why = pipeline_.error_message().empty()
                                       ? std::string("upstream stream ended before the answer was complete")

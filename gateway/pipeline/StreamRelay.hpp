@@ -1,8 +1,10 @@
 // The I/O loop of a streamed answer: read upstream bytes, run them through
 // the attempt's StreamPipeline (protocol/StreamPipeline.hpp: dialects, usage,
 // filters), write what comes out. It commits to the backend (sends the
-// response head) on the first complete event; after that nothing is retried
-// and a failure ends the stream with an SSE error event and no [DONE].
+// response head) at the pipeline's commit point — the first content-bearing
+// event, or a complete answer without content; before it a failure fails
+// over, after it nothing is retried and a failure ends the stream with an
+// SSE error event and no [DONE].
 #pragma once
 
 #include "gateway/pipeline/Call.hpp"

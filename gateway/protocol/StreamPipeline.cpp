@@ -40,7 +40,30 @@ bool StreamPipeline::encode(std::string& openai_sse, std::string& client_out) {
   return true;
 }
 
+namespace {
+// A backend that streams this much without content is committed to anyway:
+// held bytes must stay bounded.
+constexpr std::size_t kMaxHeldBytes = 64 * 1024;
+}  // namespace
+
+void StreamPipeline::commit(std::string& client_out) {
+  if (committed_) return;
+  committed_ = true;
+  client_out += held_;
+  held_.clear();
+  held_.shrink_to_fit();
+}
+
 StreamPipeline::State StreamPipeline::feed(std::string_view upstream_bytes, std::string& client_out) {
+  if (committed_) return feed_client(upstream_bytes, client_out);
+  const State s = feed_client(upstream_bytes, held_);
+  if (s == State::ok && (transformer_.content_seen() || transformer_.finish_seen() || transformer_.done_seen() ||
+                         held_.size() > kMaxHeldBytes))
+    commit(client_out);
+  return s;
+}
+
+StreamPipeline::State StreamPipeline::feed_client(std::string_view upstream_bytes, std::string& client_out) {
   std::string_view openai_bytes = upstream_bytes;
   if (decoder_) {
     openai_in_.clear();
@@ -67,6 +90,7 @@ bool StreamPipeline::finish(std::string& client_out) {
   // Complete; when only [DONE] was missing (the last choice had finished),
   // end it the way clients expect.
   std::string done = transformer_.done_seen() ? std::string() : format_sse("[DONE]");
+  commit(client_out);
   if (!encode(done, client_out)) return false;
   if (encoder_) client_out += encoder_->finish();
   return true;

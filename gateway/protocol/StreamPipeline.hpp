@@ -5,6 +5,13 @@
 // client bytes. feed(bytes) → {bytes, state}: no I/O, so every byte split of a
 // recorded stream can be tested; the relay that drives it only reads, writes
 // and times.
+//
+// The commit point: client bytes are held back, in order, until the first
+// content-bearing event (StreamTransformer::content_seen) or the end of a
+// complete answer. Until then nothing the user could see has happened, so a
+// failing attempt's held preamble is dropped and the next attempt sends its
+// own: a backend that sends the role-only first chunk and dies still fails
+// over.
 #pragma once
 
 #include "gateway/protocol/Codec.hpp"
@@ -23,14 +30,23 @@ class StreamPipeline {
   StreamPipeline(const BackendCodec& backend, const ClientCodec& client, const ClientContext& context,
                  bool forward_usage, TextFilter* filter);
 
-  // Appends the client bytes for these upstream bytes. Once the state is not
-  // ok the stream is broken (error_message() says why); what was appended
-  // before is still valid.
+  // Appends the client bytes for these upstream bytes — nothing before the
+  // commit point, then everything held back and what follows. Once the state
+  // is not ok the stream is broken (error_message() says why); what was
+  // appended before is still valid, what is held back is not sent.
   State feed(std::string_view upstream_bytes, std::string& client_out);
+
+  // The commit point was reached: the client bytes flow.
+  bool committed() const { return committed_; }
+  // Commits now (the attempt will not be retried, e.g. the output filter
+  // stopped the answer): appends what was held back.
+  void commit(std::string& client_out);
 
   // The upstream ended its body. True when the answer was complete (its end
   // event seen, or only [DONE] missing after a finish_reason): the closing
-  // bytes are appended. False: it ended early — break the stream.
+  // bytes are appended, after what was held back when the answer carried no
+  // content. False: it ended early — break the stream (or, uncommitted, fail
+  // over).
   bool finish(std::string& client_out);
 
   // The client bytes that end a stream broken now: an SSE error event in the
@@ -48,6 +64,7 @@ class StreamPipeline {
 
  private:
   State fail(State s, std::string message);
+  State feed_client(std::string_view upstream_bytes, std::string& client_out);
   bool encode(std::string& openai_sse, std::string& client_out);
 
   const ClientCodec& client_;
@@ -57,6 +74,8 @@ class StreamPipeline {
   SseParser encoded_events_;
   std::vector<SseEvent> events_;
   std::string openai_in_, openai_out_;
+  std::string held_;  // client bytes before the commit point
+  bool committed_ = false;
   std::string error_;
 };
 

@@ -96,6 +96,13 @@ bool StreamTransformer::filter_arguments(const json::object& choice, json::objec
   return changed;
 }
 
+namespace {
+bool non_empty_string(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() && !v->as_string().empty();
+}
+}  // namespace
+
 StreamTransformer::State StreamTransformer::handle(const SseEvent& event, std::string& out) {
   ++events_;
   if (event.data == "[DONE]") {
@@ -134,12 +141,19 @@ StreamTransformer::State StreamTransformer::handle(const SseEvent& event, std::s
       const auto& choice = c.as_object();
       if (auto* fr = choice.if_contains("finish_reason"); fr && !fr->is_null()) final_chunk = true;
       if (auto* delta = choice.if_contains("delta"); delta && delta->is_object()) {
-        if (auto* content = delta->as_object().if_contains("content");
-            content && content->is_string() && !content->as_string().empty())
+        const auto& d = delta->as_object();
+        if (non_empty_string(d, "content")) {
           ++content_chunks_;
-      } else if (auto* text = choice.if_contains("text");
-                 text && text->is_string() && !text->as_string().empty()) {
+          content_seen_ = true;
+        }
+        if (non_empty_string(d, "refusal") || non_empty_string(d, "reasoning_content") ||
+            non_empty_string(d, "reasoning"))
+          content_seen_ = true;
+        if (auto* calls = d.if_contains("tool_calls"); calls && calls->is_array() && !calls->as_array().empty())
+          content_seen_ = true;
+      } else if (non_empty_string(choice, "text")) {
         ++content_chunks_;
+        content_seen_ = true;
       }
     }
     if (final_chunk) finish_seen_ = true;

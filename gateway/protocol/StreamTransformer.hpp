@@ -33,6 +33,10 @@ class StreamTransformer {
   bool done_seen() const { return done_seen_; }
   bool finish_seen() const { return finish_seen_; }
   int content_chunks() const { return content_chunks_; }
+  // A content-bearing event passed: non-empty text, a tool-call delta, a
+  // refusal or non-empty reasoning. What comes before (the role-only first
+  // chunk, empty deltas, usage alone) is preamble that says nothing yet.
+  bool content_seen() const { return content_seen_; }
   const TokenUsage& usage() const { return usage_; }
   const std::string& error_message() const { return error_; }
   // True when upstream bytes of an unfinished event are pending.
@@ -50,6 +54,7 @@ class StreamTransformer {
   std::vector<SseEvent> pending_;
   int events_ = 0;
   int content_chunks_ = 0;
+  bool content_seen_ = false;
   bool done_seen_ = false;
   bool finish_seen_ = false;
   TokenUsage usage_;

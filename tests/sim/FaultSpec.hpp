@@ -21,6 +21,8 @@ struct FaultSpec {
   int cut = -1;              // stream: close after N chunks; non-stream: close mid-body
   int stall = -1;            // stream: stop after N chunks, keep the connection open
   int malformed = -1;        // stream: chunk N (0-based) is not JSON
+  int error_event = -1;      // stream: chunk N (0-based) is the backend's own error event, and the last
+  bool preamble = false;     // chat stream: a role-only first chunk, as vLLM and OpenAI send, before any token
 
   bool empty() const;
   // Faults that replace the whole response (the request body need not be valid).

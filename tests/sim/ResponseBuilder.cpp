@@ -176,6 +176,20 @@ std::string sse_event(std::string_view event, const json::object& o) {
   return s;
 }
 
+// The error a backend sends inside a stream that has started, in each dialect.
+std::string stream_error_event(Endpoint ep, int sequence_number) {
+  const char* message = "hybridgw-sim: error_event fault (the backend failed mid-stream)";
+  if (ep == Endpoint::messages)
+    return sse_event("error", {{"type", "error"}, {"error", {{"type", "overloaded_error"}, {"message", message}}}});
+  if (ep == Endpoint::responses)
+    return sse_event("error", {{"type", "error"},
+                               {"code", "server_error"},
+                               {"message", message},
+                               {"param", nullptr},
+                               {"sequence_number", sequence_number}});
+  return sse({{"error", {{"message", message}, {"type", "server_error"}, {"code", "server_error"}}}});
+}
+
 Plan json_plan(unsigned status, const json::value& body) {
   Plan p;
   p.status = status;
@@ -556,8 +570,25 @@ Plan build_response(const Inbound& in, SimState& state) {
   p.streaming_request = req->stream;
   if (p.kind == Plan::Kind::stream) {
     p.content_type = "text/event-stream";
+    if (f.preamble && ep == Endpoint::chat) {
+      json::object first{{"id", "chatcmpl-sim-preamble"},
+                         {"object", "chat.completion.chunk"},
+                         {"created", 0},
+                         {"model", req->model},
+                         {"choices", json::array{json::object{{"index", 0},
+                                                              {"delta", {{"role", "assistant"}, {"content", ""}}},
+                                                              {"logprobs", nullptr},
+                                                              {"finish_reason", nullptr}}}}};
+      const int delay = p.chunks.empty() ? 0 : p.chunks.front().delay_ms;
+      if (!p.chunks.empty()) p.chunks.front().delay_ms = t.token_delay_ms;
+      p.chunks.insert(p.chunks.begin(), {sse(first), delay});
+    }
     if (f.malformed >= 0 && static_cast<std::size_t>(f.malformed) < p.chunks.size())
       p.chunks[f.malformed].data = "data: {not json\n\n";
+    if (f.error_event >= 0 && static_cast<std::size_t>(f.error_event) < p.chunks.size()) {
+      p.chunks.resize(f.error_event + 1);
+      p.chunks.back().data = stream_error_event(ep, f.error_event);
+    }
     p.cut_after = f.cut;
     p.stall_after = f.stall;
   } else {

@@ -52,6 +52,21 @@ const std::string kAnthropicStream =
     "\"usage\":{\"output_tokens\":3}}\r\n\r\n"
     "event: message_stop\r\ndata: {\"type\":\"message_stop\"}\r\n\r\n";
 
+// A native Responses stream (protocol: openai-responses).
+const std::string kResponsesStream =
+    "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\",\"created_at\":1,"
+    "\"model\":\"m\",\"status\":\"in_progress\",\"output\":[]},\"sequence_number\":0}\n\n"
+    "event: response.in_progress\ndata: {\"type\":\"response.in_progress\",\"response\":{\"id\":\"resp_1\","
+    "\"status\":\"in_progress\",\"output\":[]},\"sequence_number\":1}\n\n"
+    "event: response.output_item.added\ndata: {\"type\":\"response.output_item.added\",\"output_index\":0,"
+    "\"item\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[]},\"sequence_number\":2}\n\n"
+    "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"item_id\":\"msg_1\","
+    "\"output_index\":0,\"content_index\":0,\"delta\":\"Hel\",\"sequence_number\":3}\n\n"
+    "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"item_id\":\"msg_1\","
+    "\"output_index\":0,\"content_index\":0,\"delta\":\"lo, 世界\",\"sequence_number\":4}\n\n"
+    "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\","
+    "\"status\":\"completed\",\"output\":[],\"usage\":{\"input_tokens\":12,\"output_tokens\":3}},\"sequence_number\":5}\n\n";
+
 struct Side {
   config::Protocol backend;
   policy::Endpoint client;
@@ -66,9 +81,18 @@ struct Run {
   int events = 0;
 };
 
+protocol::ClientContext context_for(policy::Endpoint client) {
+  protocol::ClientContext c = context("auto", "req-1");
+  if (client == policy::Endpoint::responses) {
+    c.response_id = "resp_gw";
+    c.created_at = 1;
+  }
+  return c;
+}
+
 Run run(const Side& s, const std::vector<std::string_view>& pieces) {
-  StreamPipeline p(protocol::backend_codec(s.backend), protocol::client_codec(s.client), context("auto", "req-1"),
-                   true, nullptr);
+  StreamPipeline p(protocol::backend_codec(s.backend), protocol::client_codec(s.client), context_for(s.client), true,
+                   nullptr);
   Run r;
   for (auto piece : pieces) {
     r.state = p.feed(piece, r.out);
@@ -91,6 +115,8 @@ std::string text_of(const std::string& client_bytes, policy::Endpoint client) {
     auto v = boost::json::parse(e.data).as_object();
     if (client == policy::Endpoint::messages) {
       if (v.at("type") == "content_block_delta") text += std::string(v.at("delta").at("text").as_string());
+    } else if (client == policy::Endpoint::responses) {
+      if (v.at("type") == "response.output_text.delta") text += std::string(v.at("delta").as_string());
     } else if (auto* choices = v.if_contains("choices"); choices && !choices->as_array().empty()) {
       const auto& delta = choices->as_array()[0].at("delta").as_object();
       if (auto* c = delta.if_contains("content"); c && c->is_string()) text += std::string(c->as_string());
@@ -107,6 +133,11 @@ TEST_CASE("stream pipeline: every dialect pair, every byte split, the same clien
       {config::Protocol::anthropic, policy::Endpoint::chat, &kAnthropicStream},
       {config::Protocol::openai, policy::Endpoint::messages, &kOpenAiStream},
       {config::Protocol::anthropic, policy::Endpoint::messages, &kAnthropicStream},
+      {config::Protocol::openai_responses, policy::Endpoint::chat, &kResponsesStream},
+      {config::Protocol::openai_responses, policy::Endpoint::messages, &kResponsesStream},
+      {config::Protocol::openai_responses, policy::Endpoint::responses, &kResponsesStream},
+      {config::Protocol::openai, policy::Endpoint::responses, &kOpenAiStream},
+      {config::Protocol::anthropic, policy::Endpoint::responses, &kAnthropicStream},
   };
   for (const auto& side : sides) {
     const std::string& up = *side.upstream;
@@ -121,6 +152,9 @@ TEST_CASE("stream pipeline: every dialect pair, every byte split, the same clien
     CHECK(text_of(whole.out, side.client) == "Hello, 世界");
     if (side.client == policy::Endpoint::messages) {
       CHECK(whole.out.find("event: message_stop") != std::string::npos);
+      CHECK(whole.out.find("[DONE]") == std::string::npos);
+    } else if (side.client == policy::Endpoint::responses) {
+      CHECK(whole.out.find("event: response.completed") != std::string::npos);
       CHECK(whole.out.find("[DONE]") == std::string::npos);
     } else {
       CHECK(whole.out.size() >= 14);
@@ -163,4 +197,80 @@ TEST_CASE("stream pipeline: broken streams say why, in each dialect", "[stream][
                               protocol::client_codec(policy::Endpoint::messages), context("auto", "r"), false,
                               nullptr);
   CHECK(to_anthropic.error_event("boom").find("\"type\":\"error\"") != std::string::npos);
+}
+
+TEST_CASE("stream pipeline: the preamble is held back until the first content, at every split", "[stream][pipeline]") {
+  // Everything before the first text delta says nothing yet: vLLM's role-only
+  // chunk; Anthropic's message_start, content_block_start and ping; the
+  // Responses created / in_progress / output_item.added events.
+  const std::vector<Side> sides = {
+      {config::Protocol::openai, policy::Endpoint::chat, &kOpenAiStream},
+      {config::Protocol::anthropic, policy::Endpoint::chat, &kAnthropicStream},
+      {config::Protocol::openai_responses, policy::Endpoint::chat, &kResponsesStream},
+      {config::Protocol::openai, policy::Endpoint::messages, &kOpenAiStream},
+      {config::Protocol::anthropic, policy::Endpoint::messages, &kAnthropicStream},
+      {config::Protocol::openai, policy::Endpoint::responses, &kOpenAiStream},
+      {config::Protocol::openai_responses, policy::Endpoint::responses, &kResponsesStream},
+  };
+  for (const auto& side : sides) {
+    const std::string& up = *side.upstream;
+    const std::size_t first_content = up.rfind("\n\n", up.find("Hel")) + 2;
+    INFO("backend " << config::to_string(side.backend) << ", client " << policy::to_string(side.client));
+    const Run whole = run(side, {up});
+    for (std::size_t i = 0; i <= first_content; ++i) {
+      INFO("split at byte " << i);
+      StreamPipeline p(protocol::backend_codec(side.backend), protocol::client_codec(side.client),
+                       context_for(side.client), true, nullptr);
+      std::string out;
+      REQUIRE(p.feed(std::string_view(up).substr(0, i), out) == State::ok);
+      REQUIRE(p.feed(std::string_view(up).substr(i, first_content - i), out) == State::ok);
+      REQUIRE(out.empty());
+      REQUIRE_FALSE(p.committed());
+      // The preamble, then the end: incomplete, and nothing was sent — the
+      // attempt may fail over.
+      if (i == first_content) {
+        std::string end;
+        CHECK_FALSE(p.finish(end));
+        CHECK(end.empty());
+      }
+      REQUIRE(p.feed(std::string_view(up).substr(first_content), out) == State::ok);
+      REQUIRE(p.committed());
+      REQUIRE(p.finish(out));
+      REQUIRE(out == whole.out);  // released in order with the first content
+    }
+  }
+}
+
+TEST_CASE("stream pipeline: an answer without content commits at its end; the filter's stop commits", "[stream][pipeline]") {
+  const std::string empty_answer =
+      "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+      "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+      "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+      "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+      "data: [DONE]\n\n";
+  const Run r = run({config::Protocol::openai, policy::Endpoint::chat, &empty_answer}, {empty_answer});
+  CHECK(r.finished);
+  CHECK(r.out == empty_answer);
+
+  // A tool call is content: the stream commits on its first delta.
+  const std::string tool_call =
+      "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+      "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\","
+      "\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n";
+  StreamPipeline p(protocol::backend_codec(config::Protocol::openai), protocol::client_codec(policy::Endpoint::chat),
+                   context("auto", "r"), true, nullptr);
+  std::string out;
+  REQUIRE(p.feed(tool_call, out) == State::ok);
+  CHECK(p.committed());
+  CHECK(out == tool_call);
+
+  // commit() releases what is held back.
+  StreamPipeline q(protocol::backend_codec(config::Protocol::openai), protocol::client_codec(policy::Endpoint::chat),
+                   context("auto", "r"), true, nullptr);
+  std::string held;
+  const std::string preamble = empty_answer.substr(0, empty_answer.find("\n\n") + 2);
+  REQUIRE(q.feed(preamble, held) == State::ok);
+  CHECK(held.empty());
+  q.commit(held);
+  CHECK(held == preamble);
 }

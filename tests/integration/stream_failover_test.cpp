@@ -1,0 +1,158 @@
+// Failover inside a stream: the commit point is the first content-bearing
+// event, so a backend that sends its preamble (vLLM's role-only chunk,
+// Anthropic's message_start, Responses' response.created) and then fails is
+// failed over, and the client sees one preamble and the whole answer.
+#include "tests/integration/GatewayFixture.hpp"
+
+#include <boost/json.hpp>
+
+#include <string>
+
+using namespace hgw::test;
+namespace json = boost::json;
+
+namespace {
+
+const std::string kReference = "tok0 tok1 tok2 tok3 tok4 tok5 tok6 tok7 tok8 tok9 tok10 tok11 tok12 tok13 tok14 tok15 ";
+
+struct Kind {
+  const char* protocol;
+  // Events of the simulator's stream before its first text: chat needs the
+  // preamble fault to send vLLM's role-only chunk.
+  const char* preamble_fault;
+  int preamble_events;
+};
+
+std::string config(unsigned short first, unsigned short second, const std::string& protocol) {
+  const std::string extra = "    protocol: " + protocol + "\n    timeouts: { first_token_ms: 400, idle_ms: 400 }\n";
+  return "server:\n  listen: 127.0.0.1:18080\n  access_log: { path: off }\n"
+         "admin:\n  listen: 127.0.0.1:19090\n"
+         "state: { store: memory }\n"
+         "backends:\n" +
+         backend_yaml("first", first, "local", extra) + backend_yaml("second", second, "local", extra) +
+         "routes:\n  - { name: chat, models: [auto], targets: [first, second], retry: { attempts: 1 } }\n";
+}
+
+// The text and the count of role-bearing chunks of an OpenAI client stream.
+struct ChatStream {
+  std::string text;
+  int roles = 0, dones = 0, errors = 0;
+};
+ChatStream read_chat(const std::string& body) {
+  ChatStream s;
+  for (const auto& e : parse_sse(body)) {
+    if (e.data == "[DONE]") {
+      ++s.dones;
+      continue;
+    }
+    const auto v = json::parse(e.data).as_object();
+    if (v.contains("error")) ++s.errors;
+    const auto* choices = v.if_contains("choices");
+    if (!choices || choices->as_array().empty()) continue;
+    const auto& delta = choices->as_array()[0].at("delta").as_object();
+    if (delta.contains("role")) ++s.roles;
+    if (const auto* c = delta.if_contains("content"); c && c->is_string()) s.text += c->as_string();
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("stream failover: a backend that sends its preamble and then fails is failed over",
+          "[integration][failover][stream]") {
+  const auto kind = GENERATE(Kind{"openai", "preamble;", 1}, Kind{"anthropic", "", 2}, Kind{"openai-responses", "", 4});
+  const std::string how = GENERATE("cut", "malformed", "error_event", "stall");
+  INFO(kind.protocol << " " << how);
+  auto first = start_sim("first");
+  auto second = start_sim("second");
+  TestGateway gw(config(first->port(), second->port(), kind.protocol));
+  first->set_fault(std::string(kind.preamble_fault) + how + "=" + std::to_string(kind.preamble_events));
+
+  auto r = http_stream(gw.port(), "/v1/chat/completions",
+                       R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hello"}]})");
+  REQUIRE(r.status == 200);
+  CHECK(r.complete);
+  CHECK(r.header("x-hybridgw-backend") == "second");
+  CHECK(r.header("x-hybridgw-attempts") == "2");
+  const auto s = read_chat(r.body);
+  CHECK(s.text == kReference);
+  CHECK(s.roles == 1);  // one preamble: the failed attempt's was never sent
+  CHECK(s.dones == 1);
+  CHECK(s.errors == 0);
+  CHECK(received_posts(*first).size() == 1);
+  CHECK(gw.metric("hybridgw_failovers_total", {"from=\"first\"", "to=\"second\""}) == 1);
+}
+
+TEST_CASE("stream failover: Anthropic and Responses clients see one message_start / response.created",
+          "[integration][failover][stream]") {
+  auto first = start_sim("first");
+  auto second = start_sim("second");
+  TestGateway gw(config(first->port(), second->port(), "openai"));
+  first->set_fault("preamble;cut=1");
+  SECTION("Anthropic client") {
+    auto r = http_stream(gw.port(), "/v1/messages",
+                         R"({"model":"auto","stream":true,"max_tokens":50,"messages":[{"role":"user","content":"hello"}]})");
+    REQUIRE(r.status == 200);
+    CHECK(r.header("x-hybridgw-backend") == "second");
+    int starts = 0, stops = 0;
+    std::string text;
+    for (const auto& e : parse_sse(r.body)) {
+      if (e.event == "message_start") ++starts;
+      if (e.event == "message_stop") ++stops;
+      if (e.event == "content_block_delta") text += json::parse(e.data).at("delta").at("text").as_string();
+    }
+    CHECK(starts == 1);
+    CHECK(stops == 1);
+    CHECK(text == kReference);
+  }
+  SECTION("Responses client") {
+    auto r = http_stream(gw.port(), "/v1/responses", R"({"model":"auto","stream":true,"input":"hello"})");
+    REQUIRE(r.status == 200);
+    CHECK(r.header("x-hybridgw-backend") == "second");
+    const auto events = parse_sse(r.body);
+    REQUIRE_FALSE(events.empty());
+    int created = 0;
+    std::int64_t sequence = 0;
+    for (const auto& e : events) {
+      if (e.event == "response.created") ++created;
+      CHECK(json::parse(e.data).at("sequence_number") == sequence++);  // no gap where the failed attempt was
+    }
+    CHECK(created == 1);
+    CHECK(events.back().event == "response.completed");
+  }
+}
+
+TEST_CASE("stream failover: after the first content there is no other backend — an SSE error, no [DONE]",
+          "[integration][failover][stream]") {
+  auto first = start_sim("first");
+  auto second = start_sim("second");
+  TestGateway gw(config(first->port(), second->port(), "openai"));
+  first->set_fault("preamble;cut=3");  // the preamble and two tokens
+  auto r = http_stream(gw.port(), "/v1/chat/completions",
+                       R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hello"}]})");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("x-hybridgw-backend") == "first");
+  const auto s = read_chat(r.body);
+  CHECK(s.text == "tok0 tok1 ");
+  CHECK(s.dones == 0);
+  CHECK(s.errors == 1);
+  CHECK(received_posts(*second).empty());
+}
+
+TEST_CASE("stream failover: first_token_ms runs until the first content, not the first event",
+          "[integration][failover][stream]") {
+  auto first = start_sim("first");
+  auto second = start_sim("second");
+  TestGateway gw(config(first->port(), second->port(), "openai"));
+  // The preamble at once, then 2 s before the first token: past first_token_ms (400).
+  first->set_fault("preamble;stall=1");
+  const auto start = std::chrono::steady_clock::now();
+  auto r = http_stream(gw.port(), "/v1/chat/completions",
+                       R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hello"}]})");
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(r.status == 200);
+  CHECK(r.header("x-hybridgw-backend") == "second");
+  CHECK(read_chat(r.body).text == kReference);
+  CHECK(took < std::chrono::seconds(3));
+  CHECK(gw.metric("hybridgw_attempts_total", {"backend=\"first\"", "outcome=\"timeout_first_token\""}) == 1);
+}
