@@ -125,6 +125,7 @@ void parse_backend(Diagnostics& diag, const Value& v, BackendConfig& b) {
   m->read_env_name("api_key_env", b.api_key_env);
   m->read("api_version", b.api_version);
   m->read("deployment", b.deployment);
+  m->read("prefill", b.prefill);
   m->read("max_concurrency", b.max_concurrency);
   m->read("max_queue", b.max_queue);
   m->read("queue_timeout_ms", b.queue_timeout_ms, 1);

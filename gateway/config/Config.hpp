@@ -120,6 +120,10 @@ struct BackendConfig {
   std::string api_key_env;   // name of the environment variable holding the key
   std::string api_version;   // azure-openai: api-version query parameter
   std::string deployment;    // azure-openai: deployment name (default: model)
+  // Accepts a trailing assistant message as the start of its answer (mid-stream
+  // continuation). Absent: the protocol's default (anthropic yes, others no).
+  std::optional<bool> prefill;
+  bool takes_prefill() const { return prefill.value_or(protocol == Protocol::anthropic); }
   std::uint32_t max_concurrency = 0;  // 0 = unlimited
   std::uint32_t max_queue = 0;        // requests waiting for a slot beyond max_concurrency
   std::uint32_t queue_timeout_ms = 1'000;
@@ -161,6 +165,10 @@ struct FailoverConfig {
   std::vector<std::string> on = {"connect", "tls",   "timeout",        "http_429",
                                  "http_5xx", "reset", "context_length", "circuit_open",
                                  "malformed"};
+  // A committed stream that breaks: "continue" re-asks the next eligible
+  // target that takes a prefill, with the partial answer as the assistant's
+  // start, and splices its continuation into the same client stream.
+  bool mid_stream_continue = false;
 };
 
 // A conditional rule: the first rule whose conditions all hold picks the targets.

@@ -17,6 +17,7 @@ inline const std::vector<std::string> state_stores = {"sqlite", "redis", "memory
 inline const std::vector<std::string> store_error_policies = {"serve_local", "reject"};
 inline const std::vector<std::string> rule_actions = {"route", "redact", "block"};
 inline const std::vector<std::string> output_filter_actions = {"mask", "stop"};
+inline const std::vector<std::string> mid_stream_policies = {"off", "continue"};
 inline const std::vector<std::string> fsync_policies = {"none", "every", "interval"};
 inline const std::vector<std::string> failover_triggers = {
     "connect", "tls",       "timeout",        "http_429",       "http_5xx",

@@ -98,6 +98,8 @@ void parse_failover(Diagnostics& diag, const Value& v, FailoverConfig& f) {
       if (auto s = read_enum(diag, item, known::failover_triggers)) triggers.push_back(*s);
     if (on->node.IsSequence() || on->node.IsNull()) f.on = std::move(triggers);
   }
+  std::string mid_stream;
+  if (m->read_enum("mid_stream", mid_stream, known::mid_stream_policies)) f.mid_stream_continue = mid_stream == "continue";
   m->finish();
 }
 

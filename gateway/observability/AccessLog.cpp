@@ -194,6 +194,10 @@ void AccessLog::write(const AccessRecord& r) {
       out += ",\"decision\":";
       append_json_string(out, r.decision);
     }
+    if (!r.continued.empty()) {
+      out += ",\"continued\":";
+      append_json_string(out, r.continued);
+    }
     out += "}\n";
     full = out.size() >= options_.buffer_bytes;
   }

@@ -37,6 +37,7 @@ struct AccessRecord {
   double cost_usd = 0;
   bool stream = false;
   std::string_view decision;  // short routing decision
+  std::string_view continued;  // mid-stream continuations, "from>to:reason,…" ("" = none)
 };
 
 class AccessLog {

@@ -36,6 +36,7 @@ std::string format_audit_record(const AuditRecord& r) {
   o["backend"] = r.backend;
   o["backend_locality"] = r.backend_locality;
   o["backend_region"] = r.backend_region;
+  if (!r.continued.empty()) o["continued"] = r.continued;
   o["attempts"] = r.attempts;
   o["status"] = r.status;
   o["outcome"] = r.outcome;

@@ -32,6 +32,7 @@ struct AuditRecord {
   std::string outcome;              // success | error code | stream_error:<reason>
   std::map<std::string, int> detected;      // detector type -> count (never values)
   std::vector<std::string> rules_matched;   // compliance rule names
+  std::string continued;  // mid-stream continuations, "from>to:reason,…" (backends that also got the data)
   int attempts = 0;
   unsigned status = 0;
 };

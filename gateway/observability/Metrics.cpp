@@ -64,6 +64,8 @@ Metrics::Metrics()
           in(BuildCounter(), *registry_, "hybridgw_config_reloads_total", "Configuration reloads by result")),
       stream_errors_total(in(BuildCounter(), *registry_, "hybridgw_stream_errors_total",
                              "Streams that broke after bytes reached the client")),
+      stream_continuations_total(in(BuildCounter(), *registry_, "hybridgw_stream_continuations_total",
+                                    "Broken streams continued on another backend from their partial answer")),
       state_store_degraded(in(BuildGauge(), *registry_, "hybridgw_state_store_degraded",
                               "1 while the shared state store cannot decide budgets and rate limits")) {}
 
@@ -244,6 +246,14 @@ Gauge& MetricHandles::budget_spent(int tenant, const char* window) {
 Gauge& MetricHandles::budget_limit(int tenant, const char* window) {
   return cached(gauges_, key_of("bl", num(tenant), window), metrics_.budget_limit,
                 {{"tenant", tenant_name(tenant)}, {"window", window}});
+}
+
+Counter& MetricHandles::stream_continuations(int route, int from, int to, const char* reason) {
+  return cached(counters_, key_of("sc", num(route), num(from), num(to), reason), metrics_.stream_continuations_total,
+                {{"route", route_name(route)},
+                 {"from", backend_name(from)},
+                 {"to", backend_name(to)},
+                 {"reason", reason}});
 }
 
 Counter& MetricHandles::stream_errors(int route, int backend, const char* reason) {

@@ -55,6 +55,7 @@ class Metrics {
   Family<Counter>& compliance_decisions_total;
   Family<Counter>& config_reloads_total;
   Family<Counter>& stream_errors_total;
+  Family<Counter>& stream_continuations_total;
   Family<Gauge>& state_store_degraded;
 };
 
@@ -81,6 +82,7 @@ class MetricHandles {
   Gauge& budget_spent(int tenant, const char* window);
   Gauge& budget_limit(int tenant, const char* window);
   Counter& stream_errors(int route, int backend, const char* reason);
+  Counter& stream_continuations(int route, int from, int to, const char* reason);
 
   const std::string& route_name(int route) const;
   const std::string& backend_name(int backend) const;

@@ -2,6 +2,8 @@
 
 #include "gateway/pipeline/BackendLease.hpp"
 #include "gateway/pipeline/ClientReplies.hpp"
+#include "gateway/pipeline/StreamContinuation.hpp"
+#include "gateway/pipeline/StreamRelay.hpp"
 #include "gateway/pipeline/UpstreamAttempt.hpp"
 #include "policies/failover/Deadline.hpp"
 #include "policies/failover/RetryPolicy.hpp"
@@ -51,6 +53,60 @@ bool final_attempt(Call& call, const AttemptResult& r) {
   return true;
 }
 
+// One attempt on backend b, its lease taken and given back around it.
+awaitable<void> attempt_on(Services& services, upstream::PoolSet& pools, Call& call, int b,
+                           Clock::time_point deadline, AttemptResult& r) {
+  ++call.attempts;
+  call.backend = b;
+  // Two statements, not a conditional around the co_await: GCC 12 miscompiles that.
+  BackendLease::Acquired acquired;
+  if (BackendLease::may_wait(call, b))
+    acquired = co_await BackendLease::acquire_waiting(call, b, deadline);
+  else
+    acquired = BackendLease::acquire_now(call, b);
+  if (!acquired.lease) {
+    r.outcome = acquired.refused;
+    r.detail = std::move(acquired.detail);
+  } else {
+    const auto start = Clock::now();
+    co_await run_attempt(services, pools, call, b, deadline, r);
+    const auto took = Clock::now() - start;
+    call.upstream_time += took;
+    acquired.lease->record(r.outcome, took);
+  }
+  acquired.lease.reset();
+  call.snap->metrics().attempts(b, failover::to_string(r.outcome)).Increment();
+}
+
+// A committed stream broke and stays open (call.continuation): the next
+// targets of the plan that may continue it are asked, one after the other,
+// until one finishes the answer; none left, the stream ends with its error.
+awaitable<void> continue_stream(Services& services, upstream::PoolSet& pools, Call& call, std::size_t pos,
+                                Clock::time_point deadline) {
+  auto& c = *call.continuation;
+  auto& metrics = call.snap->metrics();
+  for (int next = next_continuation(call, pos, c.from, c.pipeline->answer_text()); next >= 0;
+       next = next_continuation(call, static_cast<std::size_t>(next), c.from, c.pipeline->answer_text())) {
+    const int b = call.decision.order[static_cast<std::size_t>(next)];
+    const char* reason = failover::to_string(c.reason);
+    metrics.stream_continuations(call.route_index, c.from, b, reason).Increment();
+    if (!call.continued.empty()) call.continued += ',';
+    call.continued += call.config().backends[c.from].name + ">" + call.config().backends[b].name + ":" + reason;
+    AttemptResult r;
+    co_await attempt_on(services, pools, call, b, deadline, r);
+    if (!r.continuable) {
+      // Finished, the client left, or the attempt failed before its stream
+      // began (it sent nothing): the last two end here or try the next.
+      if (r.outcome == Outcome::success || r.outcome == Outcome::cancelled) {
+        final_attempt(call, r);
+        co_return;
+      }
+    }
+  }
+  co_await end_broken_stream(call, *c.pipeline, c.from, c.reason, c.message);
+  call.usage = c.carried;
+}
+
 }  // namespace
 
 awaitable<void> run_attempts(Services& services, upstream::PoolSet& pools, Call& call) {
@@ -74,26 +130,11 @@ awaitable<void> run_attempts(Services& services, upstream::PoolSet& pools, Call&
     for (;;) {
       AttemptResult r;
       ++attempts_here;
-      ++call.attempts;
-      call.backend = b;
-      // Two statements, not a conditional around the co_await: GCC 12 miscompiles that.
-      BackendLease::Acquired acquired;
-      if (BackendLease::may_wait(call, b))
-        acquired = co_await BackendLease::acquire_waiting(call, b, deadline);
-      else
-        acquired = BackendLease::acquire_now(call, b);
-      if (!acquired.lease) {
-        r.outcome = acquired.refused;
-        r.detail = std::move(acquired.detail);
-      } else {
-        const auto start = Clock::now();
-        co_await run_attempt(services, pools, call, b, deadline, r);
-        const auto took = Clock::now() - start;
-        call.upstream_time += took;
-        acquired.lease->record(r.outcome, took);
+      co_await attempt_on(services, pools, call, b, deadline, r);
+      if (r.continuable) {
+        co_await continue_stream(services, pools, call, pos, deadline);
+        co_return;
       }
-      acquired.lease.reset();
-      metrics.attempts(b, failover::to_string(r.outcome)).Increment();
       if (final_attempt(call, r)) co_return;
       last = std::move(r);
       have_last = true;

@@ -20,6 +20,7 @@
 namespace hgw::pipeline {
 
 class Services;
+struct StreamContinuation;
 
 // POST /v1/responses: what a turn carries beyond the chat request the
 // pipeline works on (Conversation.hpp keeps and finds conversations).
@@ -92,6 +93,13 @@ struct Call {
   // POST /v1/responses only.
   std::optional<ResponsesTurn> responses;
 
+  // A broken stream being continued on another backend (StreamContinuation.hpp),
+  // the usage of the attempts it follows (accounted under their backends), and
+  // "from>to:reason" of each continuation, for the logs.
+  std::shared_ptr<StreamContinuation> continuation;
+  std::vector<std::pair<int, protocol::TokenUsage>> earlier_usage;
+  std::string continued;
+
   const config::Config& config() const { return snap->config(); }
   // What the client's codec needs beyond the body.
   protocol::ClientContext client_context() const {
@@ -118,6 +126,9 @@ struct AttemptResult {
   const protocol::BackendCodec* upstream_codec = nullptr;  // the dialect of upstream_body
   std::optional<std::chrono::milliseconds> retry_after;
   std::string detail;                      // for the error message a person reads
+  // A committed stream broke and call.continuation holds it, open, for the
+  // next target that can continue it (routes[].failover.mid_stream).
+  bool continuable = false;
 };
 
 }  // namespace hgw::pipeline

@@ -5,33 +5,53 @@
 #include "policies/cost/Budget.hpp"
 #include "policies/cost/Pricing.hpp"
 
+#include <algorithm>
+
 namespace hgw::pipeline {
 
 namespace {
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-void account_usage(Services& services, Call& call) {
-  if (!call.usage.known || call.backend < 0) return;
+// One backend's share of the request: its tokens at its prices, in the
+// metrics and the usage records. Returns its cost.
+double account_part(Services& services, Call& call, int backend, const protocol::TokenUsage& u, double cost_usd) {
   auto& metrics = call.snap->metrics();
-  if (call.cost_usd == 0)
-    call.cost_usd = cost::cost_usd(call.snap->backend(call.backend).pricing,
-                                   {call.usage.input, call.usage.output, call.usage.cached});
-  metrics.tokens(call.route_index, call.backend, call.tenant_index, 0).Increment(static_cast<double>(call.usage.input));
-  metrics.tokens(call.route_index, call.backend, call.tenant_index, 1).Increment(static_cast<double>(call.usage.output));
-  metrics.tokens(call.route_index, call.backend, call.tenant_index, 2).Increment(static_cast<double>(call.usage.cached));
-  metrics.cost(call.route_index, call.backend, call.tenant_index).Increment(call.cost_usd);
+  if (cost_usd == 0) cost_usd = cost::cost_usd(call.snap->backend(backend).pricing, {u.input, u.output, u.cached});
+  metrics.tokens(call.route_index, backend, call.tenant_index, 0).Increment(static_cast<double>(u.input));
+  metrics.tokens(call.route_index, backend, call.tenant_index, 1).Increment(static_cast<double>(u.output));
+  metrics.tokens(call.route_index, backend, call.tenant_index, 2).Increment(static_cast<double>(u.cached));
+  metrics.cost(call.route_index, backend, call.tenant_index).Increment(cost_usd);
   const auto now = std::chrono::system_clock::now();
   state::UsageRecord rec;
   rec.route = call.route ? call.route->name : "";
-  rec.backend = call.config().backends[call.backend].name;
+  rec.backend = call.config().backends[backend].name;
   rec.tenant = call.tenant ? call.tenant->name : "";
-  rec.input = call.usage.input;
-  rec.output = call.usage.output;
-  rec.cached = call.usage.cached;
-  rec.cost_usd = call.cost_usd;
+  rec.input = u.input;
+  rec.output = u.output;
+  rec.cached = u.cached;
+  rec.cost_usd = cost_usd;
   rec.at = now;
   services.accounting().record(rec, cost::day_key(now), cost::month_key(now));
+  return cost_usd;
+}
+
+// call.usage is the whole request's; a continued stream's earlier attempts
+// are accounted under their own backends, the rest under the last one.
+void account_usage(Services& services, Call& call) {
+  if (!call.usage.known || call.backend < 0) return;
+  protocol::TokenUsage last = call.usage;
+  double total = 0;
+  for (const auto& [backend, part] : call.earlier_usage) {
+    if (!part.known) continue;
+    total += account_part(services, call, backend, part, 0);
+    last.input -= std::min(last.input, part.input);
+    last.output -= std::min(last.output, part.output);
+    last.cached -= std::min(last.cached, part.cached);
+  }
+  if (call.earlier_usage.empty() || last.input + last.output > 0)
+    total += account_part(services, call, call.backend, last, call.earlier_usage.empty() ? call.cost_usd : 0);
+  call.cost_usd = total;
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ obs::AccessRecord access_record(const Call& call, unsigned status, double latenc
   rec.cached_tokens = call.usage.cached;
   rec.cost_usd = call.cost_usd;
   rec.decision = call.decision_short;
+  rec.continued = call.continued;
   return rec;
 }
 
@@ -42,6 +43,7 @@ obs::AuditRecord audit_record(const Call& call, std::string time, unsigned statu
     a.backend_locality = config::to_string(b.locality);
     a.backend_region = b.region;
   }
+  a.continued = call.continued;
   a.attempts = call.attempts;
   a.status = status;
   a.outcome = call.outcome;

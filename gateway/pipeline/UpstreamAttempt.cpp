@@ -1,6 +1,7 @@
 #include "gateway/pipeline/UpstreamAttempt.hpp"
 
 #include "gateway/pipeline/AnswerRelay.hpp"
+#include "gateway/pipeline/StreamContinuation.hpp"
 #include "gateway/pipeline/StreamRelay.hpp"
 #include "gateway/pipeline/TransportOutcome.hpp"
 #include "gateway/protocol/RetryAfter.hpp"
@@ -62,8 +63,13 @@ awaitable<void> run_attempt(Services& services, upstream::PoolSet& pools, Call& 
   const auto& codec = protocol::backend_codec(backend.protocol);
   const bool remote = backend.locality == config::Locality::remote;
   const boost::json::value& body = (remote && call.redacted_body) ? *call.redacted_body : call.body;
+  // A continuation sends the conversation with the partial answer as prefill.
+  std::optional<boost::json::object> continued;
+  if (call.continuation)
+    continued = protocol::continuation_request(
+        body.as_object(), protocol::make_prefill(call.continuation->pipeline->answer_text()), backend.protocol);
   std::string encoded, why;
-  if (!codec.encode_body(body.as_object(), backend, call.stream, encoded, why)) {
+  if (!codec.encode_body(continued ? *continued : body.as_object(), backend, call.stream, encoded, why)) {
     r.outcome = Outcome::bad_request;
     r.detail = why;
     co_return;

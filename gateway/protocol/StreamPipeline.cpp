@@ -7,7 +7,22 @@ StreamPipeline::StreamPipeline(const BackendCodec& backend, const ClientCodec& c
     : client_(client),
       decoder_(backend.stream_decoder(std::string(context.request_id))),
       transformer_(forward_usage, filter),
-      encoder_(client.stream_encoder(context)) {}
+      encoder_(client.stream_encoder(context)),
+      forward_usage_(forward_usage),
+      filter_(filter) {}
+
+// The current transformer reads the continuation after the splice editor:
+// its text is what the continuation added.
+std::string StreamPipeline::answer_text() const { return earlier_text_ + transformer_.text(); }
+
+void StreamPipeline::continue_with(const BackendCodec& backend, std::string_view request_id, TokenUsage carried) {
+  earlier_text_ = answer_text();
+  if (!splice_) first_identity_ = transformer_.identity();
+  decoder_ = backend.stream_decoder(std::string(request_id));
+  transformer_ = StreamTransformer(forward_usage_, filter_);
+  transformer_.record_text();
+  splice_ = std::make_unique<SpliceEditor>(make_prefill(earlier_text_), first_identity_, carried);
+}
 
 std::string StreamPipeline::error_event(std::string_view message) const {
   std::string events = encoder_ ? encoder_->fail(message) : std::string();
@@ -77,6 +92,11 @@ StreamPipeline::State StreamPipeline::feed_client(std::string_view upstream_byte
     }
     openai_bytes = openai_in_;
   }
+  if (splice_) {
+    spliced_.clear();
+    splice_->feed(openai_bytes, spliced_);
+    openai_bytes = spliced_;
+  }
   openai_out_.clear();
   const State s = transformer_.feed(openai_bytes, openai_out_);
   if (!encode(openai_out_, client_out)) return State::malformed;
@@ -97,9 +117,17 @@ bool StreamPipeline::finish(std::string& client_out) {
 }
 
 TokenUsage StreamPipeline::usage() const {
-  TokenUsage u = transformer_.usage();
-  if (!u.known && decoder_) u = decoder_->usage();
+  TokenUsage u = transformer_.usage();  // after a splice: the editor's sum
+  if (u.known || !decoder_) return u;
+  u = decoder_->usage();
+  if (u.known && splice_) {
+    u.input += splice_->carried().input;
+    u.output += splice_->carried().output;
+    u.cached += splice_->carried().cached;
+  }
   return u;
 }
+
+TokenUsage StreamPipeline::carried_usage() const { return splice_ ? splice_->carried() : TokenUsage{}; }
 
 }  // namespace hgw::protocol

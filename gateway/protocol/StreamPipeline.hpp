@@ -16,6 +16,7 @@
 
 #include "gateway/protocol/Codec.hpp"
 #include "gateway/protocol/SseParser.hpp"
+#include "gateway/protocol/StreamSplice.hpp"
 #include "gateway/protocol/StreamTransformer.hpp"
 
 #include <memory>
@@ -56,10 +57,25 @@ class StreamPipeline {
   // response object, stored for previous_response_id); null otherwise.
   boost::json::value client_result() const;
 
+  // Mid-stream continuation. record_text() before the first feed keeps what
+  // continue_with needs; continue_with switches to a new attempt's upstream
+  // (its backend's dialect) behind the same client stream: the encoder, the
+  // filter and the commit stay, a SpliceEditor joins the two answers.
+  void record_text() { transformer_.record_text(); }
+  bool continuable() const { return transformer_.text_only() && !answer_text().empty(); }
+  // The answer's text so far as the model(s) wrote it, across continuations.
+  std::string answer_text() const;
+  void continue_with(const BackendCodec& backend, std::string_view request_id, TokenUsage carried);
+  // Whether the current attempt has added content (its first-token timeout has passed).
+  bool attempt_has_content() const { return transformer_.content_seen(); }
+
   int events() const { return transformer_.events(); }
   int content_chunks() const { return transformer_.content_chunks(); }
-  // As the upstream reported it (known=false when it never did).
+  // As the upstream reported it (known=false when it never did); after a
+  // continuation, the sum with the attempts before.
   TokenUsage usage() const;
+  // The usage of the attempts before a continuation (zero without one).
+  TokenUsage carried_usage() const;
   const std::string& error_message() const { return error_; }
 
  private:
@@ -75,6 +91,12 @@ class StreamPipeline {
   std::vector<SseEvent> events_;
   std::string openai_in_, openai_out_;
   std::string held_;  // client bytes before the commit point
+  bool forward_usage_;
+  TextFilter* filter_;
+  std::string earlier_text_;               // the text of the attempts before this one
+  std::unique_ptr<SpliceEditor> splice_;   // set on a continuation
+  boost::json::object first_identity_;     // id / created / model of the first attempt's chunks
+  std::string spliced_;
   bool committed_ = false;
   std::string error_;
 };

@@ -135,6 +135,10 @@ StreamTransformer::State StreamTransformer::handle(const SseEvent& event, std::s
     changed = true;
   }
   bool final_chunk = false;
+  if (record_ && identity_.empty())
+    for (const char* key : {"id", "created", "model"})
+      if (const auto* v = chunk.if_contains(key)) identity_[key] = *v;
+  if (record_ && !no_choices && choices->as_array().size() > 1) other_content_ = true;
   if (!no_choices) {
     for (const auto& c : choices->as_array()) {
       if (!c.is_object()) continue;
@@ -145,12 +149,13 @@ StreamTransformer::State StreamTransformer::handle(const SseEvent& event, std::s
         if (non_empty_string(d, "content")) {
           ++content_chunks_;
           content_seen_ = true;
+          if (record_) text_ += d.at("content").as_string();
         }
         if (non_empty_string(d, "refusal") || non_empty_string(d, "reasoning_content") ||
             non_empty_string(d, "reasoning"))
-          content_seen_ = true;
+          content_seen_ = other_content_ = true;
         if (auto* calls = d.if_contains("tool_calls"); calls && calls->is_array() && !calls->as_array().empty())
-          content_seen_ = true;
+          content_seen_ = other_content_ = true;
       } else if (non_empty_string(choice, "text")) {
         ++content_chunks_;
         content_seen_ = true;

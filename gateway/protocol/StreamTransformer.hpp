@@ -37,6 +37,16 @@ class StreamTransformer {
   // refusal or non-empty reasoning. What comes before (the role-only first
   // chunk, empty deltas, usage alone) is preamble that says nothing yet.
   bool content_seen() const { return content_seen_; }
+
+  // For mid-stream continuation: keep the answer's text as the model wrote
+  // it (before filters and restoration) and the first chunk's id, created
+  // and model, which a continuation's chunks take over.
+  void record_text() { record_ = true; }
+  const std::string& text() const { return text_; }
+  const boost::json::object& identity() const { return identity_; }
+  // Only a single text answer can be continued from its text: not tool
+  // calls, refusals or several choices.
+  bool text_only() const { return !other_content_; }
   const TokenUsage& usage() const { return usage_; }
   const std::string& error_message() const { return error_; }
   // True when upstream bytes of an unfinished event are pending.
@@ -55,6 +65,10 @@ class StreamTransformer {
   int events_ = 0;
   int content_chunks_ = 0;
   bool content_seen_ = false;
+  bool record_ = false;
+  bool other_content_ = false;
+  std::string text_;
+  boost::json::object identity_;
   bool done_seen_ = false;
   bool finish_seen_ = false;
   TokenUsage usage_;

@@ -23,7 +23,7 @@ bool parse_int(std::string_view s, int& out) {
 bool FaultSpec::empty() const {
   return status == 0 && retry_after_s < 0 && !context_length && !content_policy && !reset &&
          !hang && !no_done && slow_ttft_ms < 0 && cut < 0 && stall < 0 && malformed < 0 &&
-         error_event < 0 && !preamble;
+         error_event < 0 && !preamble && !repeat_prefill;
 }
 
 bool FaultSpec::replaces_response() const {
@@ -74,6 +74,7 @@ FaultParseResult parse_fault(std::string_view text) {
     else if (name == "malformed") ok = number(r.spec.malformed, 0, 1000000);
     else if (name == "error_event") ok = number(r.spec.error_event, 0, 1000000);
     else if (name == "preamble") ok = flag(r.spec.preamble);
+    else if (name == "repeat_prefill") ok = flag(r.spec.repeat_prefill);
     else if (name == "context_length") ok = flag(r.spec.context_length);
     else if (name == "content_policy") ok = flag(r.spec.content_policy);
     else if (name == "reset") ok = flag(r.spec.reset);
@@ -82,7 +83,7 @@ FaultParseResult parse_fault(std::string_view text) {
     else
       return fail("unknown fault '" + std::string(name) +
                   "' (known: status=N[,retry_after=S], context_length, content_policy, reset, "
-                  "hang, slow_ttft=MS, cut=N, stall=N, malformed=N, error_event=N, preamble, no_done)");
+                  "hang, slow_ttft=MS, cut=N, stall=N, malformed=N, error_event=N, preamble, repeat_prefill, no_done)");
     if (!ok) return fail("bad value for '" + std::string(name) + "'");
   }
   if (!any) return fail("empty");

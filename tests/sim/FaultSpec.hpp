@@ -22,6 +22,7 @@ struct FaultSpec {
   int stall = -1;            // stream: stop after N chunks, keep the connection open
   int malformed = -1;        // stream: chunk N (0-based) is not JSON
   int error_event = -1;      // stream: chunk N (0-based) is the backend's own error event, and the last
+  bool repeat_prefill = false;  // a continuation (prefill) answer starts by repeating the prefill
   bool preamble = false;     // chat stream: a role-only first chunk, as vLLM and OpenAI send, before any token
 
   bool empty() const;

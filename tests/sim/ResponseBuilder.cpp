@@ -83,6 +83,9 @@ struct Request {
   std::optional<std::int64_t> max_tokens;
   std::size_t prompt_chars = 0;
   std::string last_user_text;  // echo source
+  // A trailing assistant message to continue (Anthropic's prefill; on chat
+  // completions only with vLLM's continue_final_message: true).
+  std::optional<std::string> prefill;
 };
 
 std::optional<std::int64_t> int_field(const json::object& o, std::string_view key) {
@@ -94,17 +97,21 @@ std::optional<std::int64_t> int_field(const json::object& o, std::string_view ke
   return std::nullopt;
 }
 
-void read_messages(const json::object& body, Request& r) {
+void read_messages(const json::object& body, Request& r, bool prefill_allowed) {
   auto messages = body.if_contains("messages");
   if (!messages || !messages->is_array()) return;
+  std::string last_role, last_text;
   for (const auto& m : messages->get_array()) {
     auto obj = m.if_object();
     if (!obj) continue;
     auto text = text_of(obj->if_contains("content"));
     r.prompt_chars += text.size();
-    if (auto role = obj->if_contains("role"); role && role->is_string() && role->get_string() == "user")
-      r.last_user_text = std::move(text);
+    auto role = obj->if_contains("role");
+    last_role = role && role->is_string() ? std::string(role->get_string()) : std::string();
+    last_text = text;
+    if (last_role == "user") r.last_user_text = std::move(text);
   }
+  if (prefill_allowed && last_role == "assistant") r.prefill = std::move(last_text);
 }
 
 void read_prompt(const json::value* prompt, Request& r) {
@@ -133,10 +140,14 @@ Request read_request(json::object body, Endpoint ep) {
   r.max_tokens = int_field(body, "max_completion_tokens");
   if (!r.max_tokens) r.max_tokens = int_field(body, "max_tokens");
   switch (ep) {
-    case Endpoint::chat: read_messages(body, r); break;
+    case Endpoint::chat: {
+      const auto* cont = body.if_contains("continue_final_message");
+      read_messages(body, r, cont && cont->is_bool() && cont->get_bool());
+      break;
+    }
     case Endpoint::messages:
       r.prompt_chars += text_of(body.if_contains("system")).size();
-      read_messages(body, r);
+      read_messages(body, r, true);
       break;
     case Endpoint::completions: read_prompt(body.if_contains("prompt"), r); break;
     case Endpoint::embeddings: read_prompt(body.if_contains("input"), r); break;
@@ -208,6 +219,21 @@ struct Generation {
     return t;
   }
 };
+
+// The answer "tok0 tok1 … tok{n-1} " goes on after a prefill from the first
+// token it does not hold, with a space first when the prefill does not end
+// in one (as a model continues a cut-off text); repeat_prefill: the answer
+// first says the prefill again, as some models do.
+void continue_after_prefill(const std::string& prefill, bool repeat_prefill, Generation& g) {
+  std::size_t have = 0;
+  for (std::size_t at = prefill.find("tok"); at != std::string::npos; at = prefill.find("tok", at + 3)) ++have;
+  std::vector<std::string> rest;
+  for (std::size_t i = have; i < g.pieces.size(); ++i) rest.push_back(g.pieces[i]);
+  const bool ends_in_space = !prefill.empty() && (prefill.back() == ' ' || prefill.back() == '\n');
+  if (!rest.empty() && !ends_in_space && !prefill.empty()) rest.front() = " " + rest.front();
+  if (repeat_prefill && !prefill.empty()) rest.insert(rest.begin(), prefill);
+  g.pieces = std::move(rest);
+}
 
 Generation generate(const Request& r, bool echo, const Timing& t) {
   Generation g;
@@ -553,7 +579,11 @@ Plan build_response(const Inbound& in, SimState& state) {
   if (ep == Endpoint::embeddings) {
     p = embeddings_response(*req);
   } else {
-    const Generation g = generate(*req, echo, t);
+    Generation g = generate(*req, echo, t);
+    if (req->prefill && !echo && !is_judge_model(req->model)) {
+      continue_after_prefill(*req->prefill, f.repeat_prefill, g);
+      g.completion_tokens = static_cast<int>(g.pieces.size());
+    }
     const Pacing pace{f.slow_ttft_ms >= 0 ? f.slow_ttft_ms : t.ttft_ms, t.token_delay_ms};
     const auto id = state.next_id();
     const auto call = ep == Endpoint::chat ? pick_chat_tool_call(req->body) : std::nullopt;
