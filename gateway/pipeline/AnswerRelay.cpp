@@ -2,6 +2,7 @@
 
 #include "gateway/pipeline/AnswerFilter.hpp"
 #include "gateway/pipeline/ClientReplies.hpp"
+#include "gateway/pipeline/Conversation.hpp"
 #include "gateway/pipeline/TransportOutcome.hpp"
 #include "gateway/protocol/UsageScanner.hpp"
 #include "policies/cost/Pricing.hpp"
@@ -74,6 +75,7 @@ awaitable<void> relay_answer(Call& call, int b, upstream::Exchange& ex, AttemptR
                                                     {call.usage.input, call.usage.output, call.usage.cached})
                                    : 0.0;
   call.status = 200;
+  if (call.responses) co_await keep_turn(call.services, call);  // before the client can ask for it
   auto res = json_response(call, 200, std::move(body));
   res.add("x-hybridgw-cost-usd", format_cost(call.cost_usd));
   r.bytes_sent = true;

@@ -176,11 +176,11 @@ awaitable<std::optional<IntakeError>> begin_turn(Services& services, Call& call)
   co_return std::nullopt;
 }
 
-void keep_turn(Services& services, const Call& call) {
-  if (!call.responses || !call.responses->store || !call.responses->response.is_object()) return;
+awaitable<void> keep_turn(const Services& services, const Call& call) {
+  if (!call.responses || !call.responses->store || !call.responses->response.is_object()) co_return;
   const ResponsesTurn& turn = *call.responses;
   const json::object& response = turn.response.as_object();
-  if (response.contains("error") && !response.at("error").is_null()) return;  // a failed response is not continued
+  if (response.contains("error") && !response.at("error").is_null()) co_return;  // a failed response is not continued
   json::array conversation = turn.history;
   for (const auto& item : turn.input_items) conversation.push_back(item);
   if (const json::array* output = array_at(response, "output"))
@@ -195,10 +195,15 @@ void keep_turn(Services& services, const Call& call) {
   if (text.size() > kMaxStoredBytes) {
     std::cerr << "hybridgw: response " << turn.response_id << " not stored: its conversation is "
               << text.size() / (1024 * 1024) << " MiB (at most 32 MiB are kept)\n";
-    return;
+    co_return;
   }
   const auto expires = std::chrono::system_clock::now() + std::chrono::seconds(call.config().state.responses_ttl_s);
-  services.conversations().put(tenant_key(call), turn.response_id, std::move(text), expires);
+  auto* store = &services.conversations();
+  auto start = [store, tenant = tenant_key(call), id = turn.response_id, text = std::move(text),
+                expires](std::function<void(bool)> deliver) mutable {
+    store->put(std::move(tenant), std::move(id), std::move(text), expires, std::move(deliver));
+  };
+  co_await await_from_thread<bool>(store_timeout(call), std::move(start));
 }
 
 bool is_stored_response_path(std::string_view path) { return path.starts_with(kPrefix) && path.size() > kPrefix.size(); }

@@ -28,8 +28,10 @@ namespace hgw::pipeline {
 // parse_request and decode_request.
 awaitable<std::optional<IntakeError>> begin_turn(Services& services, Call& call);
 
-// After a complete answer of a turn with store: keeps it (off the io thread).
-void keep_turn(Services& services, const Call& call);
+// A complete answer of a turn with store, before its last bytes go to the
+// client: keeps it (off the io thread) and waits until it is kept (at most
+// the store's timeout), so that a client's next turn always finds it.
+awaitable<void> keep_turn(const Services& services, const Call& call);
 
 // GET /v1/responses/{id}, GET /v1/responses/{id}/input_items, DELETE /v1/responses/{id}.
 bool is_stored_response_path(std::string_view path);

@@ -166,7 +166,6 @@ awaitable<void> ProxyHandler::serve(Call& call) {
   adopt(call, std::move(verdict));
   if (status != 0) co_return co_await reply_error(call, status, message, type, code, retry_after);
   co_await run_attempts(services_, pools_, call);
-  if (call.responses && call.status == 200 && call.outcome == "success") keep_turn(services_, call);
 }
 
 awaitable<void> ProxyHandler::answer_internal_error(Call& call, const std::string& what) {

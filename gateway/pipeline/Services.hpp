@@ -38,7 +38,8 @@ class Services {
   state::QuotaStore& quota() { return *quota_; }
   Accounting& accounting() { return accounting_; }
   // Responses API conversations, in the state store.
-  state::ConversationStore& conversations() { return *conversations_; }
+  // (Thread-safe: usable through the const Services of a Call.)
+  state::ConversationStore& conversations() const { return *conversations_; }
 
   // A test seam, as Envoy's fault filter: when set (tests only — nothing in
   // the gateway sets it), the pipeline calls it at its named steps

@@ -2,6 +2,7 @@
 
 #include "gateway/pipeline/AnswerFilter.hpp"
 #include "gateway/pipeline/ClientReplies.hpp"
+#include "gateway/pipeline/Conversation.hpp"
 #include "gateway/pipeline/Services.hpp"
 #include "gateway/pipeline/StreamContinuation.hpp"
 #include "gateway/pipeline/TransportOutcome.hpp"
@@ -104,10 +105,14 @@ class Relay {
           co_await break_stream(Outcome::reset, why);
           break;
         }
+        if (call_.responses) {
+          // Kept for previous_response_id before the client sees the end.
+          call_.responses->response = pipeline_->client_result();
+          co_await keep_turn(call_.services, call_);
+        }
         bool sent = true;
         if (!out_.empty()) sent = co_await call_.channel.send_chunk(out_);
         if (sent) co_await call_.channel.finish_stream();
-        if (call_.responses) call_.responses->response = pipeline_->client_result();  // kept for previous_response_id
         r_.outcome = Outcome::success;
         r_.bytes_sent = true;
         break;

@@ -200,6 +200,7 @@ std::string upstream_body(const json::object& body, std::string_view backend_mod
   bool model_written = false, options_written = false;
   json.begin_object();
   for (const auto& member : body) {
+    if (member.key() == kNativeResponsesExtras) continue;  // for Responses backends only
     if (member.key() == "model") {
       json.key("model");
       json.string(backend_model);

@@ -14,6 +14,12 @@
 
 namespace hgw::protocol {
 
+// A member of the internal chat request (POST /v1/responses) carrying what
+// only a native Responses backend understands: hosted tools, include,
+// reasoning with its summary, prompt_cache_key, developer roles, … Chat and
+// Anthropic codecs never send it; the Responses backend codec puts it back.
+inline constexpr std::string_view kNativeResponsesExtras = "hybridgw_responses";
+
 struct TokenUsage {
   std::uint64_t input = 0, output = 0, cached = 0;
   bool known = false;

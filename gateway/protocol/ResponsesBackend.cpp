@@ -3,6 +3,8 @@
 #include "gateway/protocol/ResponsesJson.hpp"
 #include "gateway/protocol/ResponsesResponse.hpp"
 
+#include <algorithm>
+
 namespace hgw::protocol::responses {
 
 namespace json = boost::json;
@@ -58,6 +60,26 @@ std::string text_of(const json::value* content) {
   return out;
 }
 
+// What a Responses client sent that the chat form has no place for
+// (kNativeResponsesExtras), back into the Responses request.
+void put_back_native(const json::object& extras, json::object& b) {
+  if (const json::value* hosted = extras.if_contains("tools"); hosted && hosted->is_array()) {
+    json::array tools;
+    if (const json::value* t = b.if_contains("tools"); t && t->is_array()) tools = t->as_array();
+    for (const auto& tool : hosted->as_array()) tools.push_back(tool);
+    b["tools"] = std::move(tools);
+  }
+  for (const char* key : {"include", "reasoning", "prompt_cache_key", "safety_identifier", "service_tier", "truncation",
+                          "top_logprobs", "max_tool_calls", "metadata"})
+    if (const json::value* v = extras.if_contains(key)) b[key] = *v;
+  if (const json::value* verbosity = extras.if_contains("verbosity")) {
+    json::object text;
+    if (const json::value* t = b.if_contains("text"); t && t->is_object()) text = t->as_object();
+    text["verbosity"] = *verbosity;
+    b["text"] = std::move(text);
+  }
+}
+
 }  // namespace
 
 BackendRequest chat_request_to_responses(const json::object& chat, std::string_view model, bool stream) {
@@ -80,8 +102,16 @@ BackendRequest chat_request_to_responses(const json::object& chat, std::string_v
     r.error = "'messages' must be an array";
     return r;
   }
+  // Messages a Responses client sent as developer messages (the chat form
+  // knows only system) go back as developer.
+  const json::object* extras = obj(chat, kNativeResponsesExtras);
+  std::vector<std::int64_t> developer;
+  if (const json::value* d = extras ? extras->if_contains("developer_messages") : nullptr; d && d->is_array())
+    for (const auto& v : d->as_array())
+      if (v.is_int64()) developer.push_back(v.as_int64());
   std::size_t i = 0;
   for (const auto& m : messages->as_array()) {
+    const bool was_developer = std::find(developer.begin(), developer.end(), static_cast<std::int64_t>(i)) != developer.end();
     const std::string where = "messages[" + std::to_string(i++) + "]";
     const json::object* msg = m.if_object();
     if (!msg) {
@@ -93,7 +123,8 @@ BackendRequest chat_request_to_responses(const json::object& chat, std::string_v
     if (role == "system" || role == "developer" || role == "user") {
       json::array parts;
       if (content && !content_parts(*content, false, parts, r.error, where)) return r;
-      input.push_back(json::object{{"type", "message"}, {"role", role}, {"content", std::move(parts)}});
+      const std::string_view item_role = role == "system" && was_developer ? std::string_view("developer") : role;
+      input.push_back(json::object{{"type", "message"}, {"role", item_role}, {"content", std::move(parts)}});
     } else if (role == "assistant") {
       json::array parts;
       if (content && !content_parts(*content, true, parts, r.error, where)) return r;
@@ -170,6 +201,7 @@ BackendRequest chat_request_to_responses(const json::object& chat, std::string_v
     if (const json::value* v = chat.if_contains(key); v && !v->is_null()) b[key] = *v;
   if (auto effort = str(chat.if_contains("reasoning_effort")); !effort.empty())
     b["reasoning"] = json::object{{"effort", effort}};
+  if (extras) put_back_native(*extras, b);
   b["store"] = false;
   if (stream) b["stream"] = true;
   return r;

@@ -36,6 +36,7 @@ class ItemConverter {
       : options_(options), history_(history) {}
 
   json::array& messages() { return messages_; }
+  json::array& developer_messages() { return developer_; }
   const std::string& error() const { return error_; }
 
   // Converts one item; `normalised` (may be null) receives its stored form.
@@ -184,6 +185,7 @@ class ItemConverter {
       return fail(path + ".content", std::string(role) + " messages can only hold text");
     // developer is OpenAI's newer name for system; local servers know only system.
     const std::string_view chat_role = role == "developer" ? "system" : role;
+    if (role == "developer") developer_.push_back(static_cast<std::int64_t>(messages_.size()));
     messages_.push_back(json::object{
         {"role", chat_role}, {"content", collapse(std::move(chat), role == "assistant" ? "" : "\n")}});
     if (normalised)
@@ -309,6 +311,7 @@ class ItemConverter {
   const RequestOptions& options_;
   const json::array* history_;
   json::array messages_;
+  json::array developer_;  // indices of messages that were developer messages
   std::vector<std::string> seen_calls_;
   std::vector<OpenCall> open_calls_;
   std::string error_;
@@ -338,7 +341,7 @@ std::string function_tool(const json::object& tool, const std::string& path, jso
 
 // Function tools, and namespaces of them (flattened: the model calls them by
 // their own names, and the response translators put the namespace back).
-std::string translate_tools(const json::object& in, bool drop_hosted, json::array& tools) {
+std::string translate_tools(const json::object& in, bool drop_hosted, json::array& tools, json::array& hosted) {
   const json::value* v = in.if_contains("tools");
   if (!v || v->is_null()) return {};
   if (!v->is_array()) return fail_at("$.tools", "must be an array");
@@ -369,7 +372,10 @@ std::string translate_tools(const json::object& in, bool drop_hosted, json::arra
     // A tool the model runs on OpenAI's side (web_search, file_search, …) or
     // a free-form custom tool: a chat model cannot use it. Dropped only when
     // the gateway is told to (the model then answers without it).
-    if (drop_hosted) continue;
+    if (drop_hosted) {
+      hosted.push_back(*tool);
+      continue;
+    }
     if (type == "custom")
       return fail_at(path + ".type", "custom (free-form) tools cannot be sent to chat backends: declare a function "
                                      "tool with a JSON schema instead");
@@ -563,8 +569,8 @@ RequestTranslation responses_request_to_chat(const json::object& in, const json:
   auto& out = t.chat_body;
   if (const json::value* model = in.if_contains("model")) out["model"] = *model;
   out["messages"] = std::move(items.messages());
-  json::array tools;
-  if (t.error = translate_tools(in, options.drop_hosted_tools, tools); !t.error.empty()) return t;
+  json::array tools, hosted;
+  if (t.error = translate_tools(in, options.drop_hosted_tools, tools, hosted); !t.error.empty()) return t;
   // Chat backends reject tool_choice and parallel_tool_calls without tools;
   // without tools they mean nothing anyway.
   json::object choice;
@@ -578,10 +584,21 @@ RequestTranslation responses_request_to_chat(const json::object& in, const json:
   if (t.error = translate_sampling(in, out); !t.error.empty()) return t;
   if (const auto user = str(in.if_contains("user")); !user.empty()) out["user"] = user;
   if (const json::value* s = in.if_contains("stream"); s && s->is_bool() && s->as_bool()) out["stream"] = true;
-  // Not sent: metadata, store, previous_response_id, include, truncation,
-  // service_tier, prompt_cache_key, safety_identifier, top_logprobs,
-  // max_tool_calls, text.verbosity, stream_options — the gateway keeps what
-  // it needs of them, and the backend has no use for the rest.
+  // What only a Responses backend can use rides along (kNativeExtras):
+  // chat codecs leave it out, the Responses backend codec puts it back.
+  // Inside the body, it is scanned and redacted like every other field.
+  // Not sent anywhere: store and previous_response_id (the gateway keeps the
+  // conversation), stream_options.
+  json::object extras;
+  if (!hosted.empty()) extras["tools"] = std::move(hosted);
+  if (!items.developer_messages().empty()) extras["developer_messages"] = std::move(items.developer_messages());
+  for (const char* key : {"include", "reasoning", "prompt_cache_key", "safety_identifier", "service_tier", "truncation",
+                          "top_logprobs", "max_tool_calls", "metadata"})
+    if (const json::value* v = in.if_contains(key); v && !v->is_null()) extras[key] = *v;
+  if (const json::object* text = obj(in, "text"))
+    if (const json::value* verbosity = text->if_contains("verbosity"); verbosity && !verbosity->is_null())
+      extras["verbosity"] = *verbosity;
+  if (!extras.empty()) out[kNativeExtras] = std::move(extras);
   return t;
 }
 

@@ -52,9 +52,12 @@ void ConversationStore::get(std::string tenant, std::string id, std::function<vo
 }
 
 void ConversationStore::put(std::string tenant, std::string id, std::string json,
-                            std::chrono::system_clock::time_point expires_at) {
-  post([this, tenant = std::move(tenant), id = std::move(id), json = std::move(json), expires_at] {
-    if (store_ && store_->put_response(tenant, id, json, expires_at)) {
+                            std::chrono::system_clock::time_point expires_at, std::function<void(bool)> done) {
+  post([this, tenant = std::move(tenant), id = std::move(id), json = std::move(json), expires_at,
+        done = std::move(done)] {
+    const bool kept = store_ && store_->put_response(tenant, id, json, expires_at);
+    if (done) done(kept);
+    if (kept) {
       last_put_error_.clear();
       return;
     }

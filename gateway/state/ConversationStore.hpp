@@ -23,8 +23,9 @@ class ConversationStore {
   ConversationStore& operator=(const ConversationStore&) = delete;
 
   void get(std::string tenant, std::string id, std::function<void(ResponseLookup)> done);
-  // Fire and forget: a failure is logged, once per kind of error.
-  void put(std::string tenant, std::string id, std::string json, std::chrono::system_clock::time_point expires_at);
+  // A failure is logged, once per kind of error; done (if given) hears whether it was kept.
+  void put(std::string tenant, std::string id, std::string json, std::chrono::system_clock::time_point expires_at,
+           std::function<void(bool)> done = {});
   void remove(std::string tenant, std::string id, std::function<void(ResponseLookup::Status)> done);
   // Waits until everything posted so far ran (tests, drain).
   void wait_idle();

@@ -176,11 +176,10 @@ for (const k of KINDS) {
         [['user', ''], ['assistant', 'Let me check.'], ['tool_call', 'exec_command'], ['tool_result', '']], JSON.stringify(tail));
     });
 
-    // A native Responses backend (OpenAI itself) could take what codex sends as
-    // it is; the gateway rebuilds the request from its chat form instead and
-    // drops what chat cannot say. Reported, not failing: `todo` until decided.
+    // A native Responses backend (OpenAI itself) gets what codex sends that the
+    // chat form has no place for: the gateway carries it along and puts it back.
     if (k.kind === 'native') test(`[${k.kind}] codex's Responses fields reach a native backend`,
-      { timeout: TEST_TIMEOUT_MS, todo: 'the gateway drops web_search, include, reasoning.summary, prompt_cache_key and the developer role' },
+      { timeout: TEST_TIMEOUT_MS },
       async () => {
         const n = nonce('codex-fields');
         const r = await codexExec(k.model, `Say hello ${n}`);

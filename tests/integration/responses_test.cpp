@@ -423,3 +423,29 @@ TEST_CASE("responses: item_reference to an earlier stored output, without previo
   auto foreign = post_json(gw.port(), "/v1/responses", R"({"model":"auto","input":[{"type":"item_reference","id":"rs_x"}]})");
   CHECK(foreign.status == 400);
 }
+
+TEST_CASE("responses: a turn is stored before its answer reaches the client: the next turn always finds it",
+          "[integration][responses]") {
+  auto local = start_sim("local");
+  TestGateway gw(head() + "backends:\n" + backend_yaml("local", local->port(), "local") +
+                 "routes:\n  - { name: chat, models: [auto], targets: [local] }\n");
+  const bool stream = GENERATE(false, true);
+  std::string previous;
+  for (int turn = 0; turn < 40; ++turn) {
+    INFO("turn " << turn << (stream ? " streamed" : ""));
+    std::string body = R"({"model":"auto","input":"next")" + std::string(stream ? R"(,"stream":true)" : "");
+    if (!previous.empty()) body += R"(,"previous_response_id":")" + previous + "\"";
+    body += "}";
+    if (stream) {
+      auto r = http_stream(gw.port(), "/v1/responses", body);
+      REQUIRE(r.status == 200);
+      const auto events = parse_sse(r.body);
+      REQUIRE(events.back().event == "response.completed");
+      previous = std::string(obj(events.back().data).at("response").at("id").as_string());
+    } else {
+      auto r = post_json(gw.port(), "/v1/responses", body);
+      REQUIRE(r.status == 200);
+      previous = std::string(obj(r.body).at("id").as_string());
+    }
+  }
+}

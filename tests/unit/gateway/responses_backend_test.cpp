@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/protocol/ResponsesBackend.hpp"
+#include "gateway/protocol/ResponsesRequest.hpp"
 #include "gateway/protocol/SseParser.hpp"
 
 namespace json = boost::json;
@@ -222,4 +223,36 @@ TEST_CASE("Responses stream → chat chunks: broken, failed and malformed stream
     REQUIRE(payloads.size() == 4);
     CHECK(chunk(payloads[1]).at("choices").at(0).at("finish_reason") == "length");
   }
+}
+
+TEST_CASE("Responses client → native backend: what the chat form cannot hold rides along and comes back",
+          "[responses][backend]") {
+  // Codex CLI's kind of request.
+  const auto decoded = hgw::protocol::responses::responses_request_to_chat(
+      obj(R"({"model":"codex","instructions":"You are Codex.","input":[
+          {"type":"message","role":"developer","content":[{"type":"input_text","text":"sandbox: read-only"}]},
+          {"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}],
+        "tools":[{"type":"function","name":"shell","parameters":{"type":"object"}},{"type":"web_search"}],
+        "reasoning":{"effort":"medium","summary":"auto"},"include":["reasoning.encrypted_content"],
+        "prompt_cache_key":"k1","text":{"verbosity":"low"},"store":false,"stream":true})"),
+      nullptr, {"resp_X", {}, true});
+  REQUIRE(decoded.error.empty());
+  const auto native = rs::chat_request_to_responses(decoded.chat_body, "gpt-5", true);
+  REQUIRE(native.error.empty());
+  const auto& b = native.body;
+  CHECK(b.at("input").at(0).at("role") == "system");     // the instructions
+  CHECK(b.at("input").at(1).at("role") == "developer");  // given back its own role
+  CHECK(b.at("tools") == json::parse(R"([{"type":"function","name":"shell","parameters":{"type":"object"}},{"type":"web_search"}])"));
+  CHECK(b.at("reasoning") == json::parse(R"({"effort":"medium","summary":"auto"})"));
+  CHECK(b.at("include") == json::parse(R"(["reasoning.encrypted_content"])"));
+  CHECK(b.at("prompt_cache_key") == "k1");
+  CHECK(b.at("text").at("verbosity") == "low");
+  CHECK(b.at("store") == false);
+  CHECK_FALSE(b.contains("hybridgw_responses"));
+
+  // A chat backend is sent none of it.
+  const std::string chat = hgw::protocol::upstream_body(decoded.chat_body, "qwen", true);
+  CHECK(chat.find("hybridgw_responses") == std::string::npos);
+  CHECK(chat.find("web_search") == std::string::npos);
+  CHECK(json::parse(chat).at("messages").at(1).at("role") == "system");
 }

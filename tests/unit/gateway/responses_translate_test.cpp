@@ -38,7 +38,9 @@ TEST_CASE("responses request: string input, instructions, sampling and stream", 
   REQUIRE(t.error.empty());
   CHECK(json::value(t.chat_body) == json::parse(R"({"model":"gpt-4o",
       "messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hello"}],
-      "max_tokens":64,"temperature":0.2,"top_p":0.9,"reasoning_effort":"low","user":"u-1","stream":true})"));
+      "max_tokens":64,"temperature":0.2,"top_p":0.9,"reasoning_effort":"low","user":"u-1","stream":true,
+      "hybridgw_responses":{"include":["reasoning.encrypted_content"],"reasoning":{"effort":"low","summary":"auto"},
+                            "truncation":"auto","metadata":{"k":"v"}}})"));
   // This turn's input, normalised with an id derived from the response id.
   CHECK(json::value(t.input_items) == json::parse(R"([{"type":"message","id":"msg_T1_in0","role":"user",
       "content":[{"type":"input_text","text":"Hello"}],"status":"completed"}])"));
