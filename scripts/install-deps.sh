@@ -14,10 +14,6 @@ packages=(
   clang libclang-rt-14-dev
 )
 
-# Node.js and npm run the client tests (tests/clients: the official SDKs from
-# npm); a machine that has them (e.g. from NodeSource) keeps its own.
-command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
-
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
