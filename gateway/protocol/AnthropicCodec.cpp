@@ -1,6 +1,7 @@
 #include "gateway/protocol/AnthropicCodec.hpp"
 
 #include "gateway/protocol/AnthropicTranslate.hpp"
+#include "gateway/protocol/EventStreamDecoder.hpp"
 #include "gateway/protocol/HttpWire.hpp"
 #include "gateway/protocol/SseParser.hpp"
 
@@ -9,43 +10,6 @@ namespace hgw::protocol {
 namespace json = boost::json;
 
 namespace {
-
-// Anthropic events → OpenAI chunks, event by event.
-class MessagesStreamDecoder final : public StreamDecoder {
- public:
-  explicit MessagesStreamDecoder(const std::string& request_id) : translator_(request_id) {}
-
-  bool feed(std::string_view bytes, std::string& openai_sse) override {
-    events_.clear();
-    if (!parser_.feed(bytes, events_)) {
-      error_ = "upstream SSE event exceeds the size limit";
-      return false;
-    }
-    for (const auto& e : events_) {
-      payloads_.clear();
-      const bool ok = translator_.feed(e, payloads_);
-      for (const auto& p : payloads_) openai_sse += format_sse(p);
-      if (!ok) {
-        error_ = translator_.error_message();
-        upstream_error_ = translator_.is_upstream_error();
-        return false;
-      }
-    }
-    return true;
-  }
-  bool finished() const override { return translator_.finished(); }
-  TokenUsage usage() const override { return translator_.usage(); }
-  const std::string& error_message() const override { return error_; }
-  bool is_upstream_error() const override { return upstream_error_; }
-
- private:
-  anthropic::MessagesStreamToChat translator_;
-  SseParser parser_;
-  std::vector<SseEvent> events_;
-  std::vector<std::string> payloads_;
-  std::string error_;
-  bool upstream_error_ = false;
-};
 
 // OpenAI chunks → Anthropic events.
 class MessagesStreamEncoder final : public StreamEncoder {
@@ -90,7 +54,7 @@ json::object AnthropicBackendCodec::error_to_openai(const json::object& error) c
 }
 
 std::unique_ptr<StreamDecoder> AnthropicBackendCodec::stream_decoder(const std::string& request_id) const {
-  return std::make_unique<MessagesStreamDecoder>(request_id);
+  return std::make_unique<EventStreamDecoder<anthropic::MessagesStreamToChat>>(request_id);
 }
 
 ClientCodec::Decoded AnthropicClientCodec::decode(json::value& body, policy::Endpoint, const ClientContext&) const {

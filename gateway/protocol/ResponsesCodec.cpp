@@ -1,5 +1,6 @@
 #include "gateway/protocol/ResponsesCodec.hpp"
 
+#include "gateway/protocol/EventStreamDecoder.hpp"
 #include "gateway/protocol/HttpWire.hpp"
 #include "gateway/protocol/ResponsesBackend.hpp"
 #include "gateway/protocol/ResponsesRequest.hpp"
@@ -12,43 +13,6 @@ namespace hgw::protocol {
 namespace json = boost::json;
 
 namespace {
-
-// A native Responses stream → OpenAI chunks, event by event.
-class ResponsesStreamDecoder final : public StreamDecoder {
- public:
-  explicit ResponsesStreamDecoder(const std::string& request_id) : translator_(request_id) {}
-
-  bool feed(std::string_view bytes, std::string& openai_sse) override {
-    events_.clear();
-    if (!parser_.feed(bytes, events_)) {
-      error_ = "upstream SSE event exceeds the size limit";
-      return false;
-    }
-    for (const auto& e : events_) {
-      payloads_.clear();
-      const bool ok = translator_.feed(e, payloads_);
-      for (const auto& p : payloads_) openai_sse += format_sse(p);
-      if (!ok) {
-        error_ = translator_.error_message();
-        upstream_error_ = translator_.is_upstream_error();
-        return false;
-      }
-    }
-    return true;
-  }
-  bool finished() const override { return translator_.finished(); }
-  TokenUsage usage() const override { return translator_.usage(); }
-  const std::string& error_message() const override { return error_; }
-  bool is_upstream_error() const override { return upstream_error_; }
-
- private:
-  responses::ResponsesStreamToChat translator_;
-  SseParser parser_;
-  std::vector<SseEvent> events_;
-  std::vector<std::string> payloads_;
-  std::string error_;
-  bool upstream_error_ = false;
-};
 
 responses::ResponseContext response_context(const ClientContext& c) {
   responses::ResponseContext r;
@@ -108,7 +72,7 @@ json::object ResponsesBackendCodec::answer_to_openai(const json::object& answer)
 }
 
 std::unique_ptr<StreamDecoder> ResponsesBackendCodec::stream_decoder(const std::string& request_id) const {
-  return std::make_unique<ResponsesStreamDecoder>(request_id);
+  return std::make_unique<EventStreamDecoder<responses::ResponsesStreamToChat>>(request_id);
 }
 
 ClientCodec::Decoded ResponsesClientCodec::decode(json::value& body, policy::Endpoint,

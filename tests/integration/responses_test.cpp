@@ -3,6 +3,7 @@
 // state: stored responses, previous_response_id chains whose data class
 // never drops, tenant scoping, and the errors a client gets for bad input.
 #include "tests/integration/GatewayFixture.hpp"
+#include "tests/integration/StreamReaders.hpp"
 
 #include "policies/auth/ApiKey.hpp"
 
@@ -213,12 +214,8 @@ TEST_CASE("responses: a chain that once carried restricted data stays local on e
   auto remote = start_sim("remote");
   TestGateway gw(head() + "backends:\n" + backend_yaml("remote", remote->port(), "remote") +
                  backend_yaml("local", local->port(), "local") +
-                 "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n"
-                 "compliance:\n"
-                 "  detectors: [cn_resident_id, email]\n"
-                 "  classify: { cn_resident_id: restricted, email: confidential }\n"
-                 "  rules:\n"
-                 "    - { name: restricted-stays-local, when: { class: restricted }, allow: { locality: [local] } }\n");
+                 "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n" +
+                 restricted_stays_local_yaml("[cn_resident_id, email]"));
   const bool stream = GENERATE(false, true);
   INFO("stream " << stream);
   auto ask = [&](const std::string& input, const std::string& previous) {
@@ -383,12 +380,8 @@ TEST_CASE("responses: item_reference to an earlier stored output, without previo
   auto remote = start_sim("remote");
   TestGateway gw(head() + "backends:\n" + backend_yaml("remote", remote->port(), "remote") +
                  backend_yaml("local", local->port(), "local") +
-                 "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n"
-                 "compliance:\n"
-                 "  detectors: [cn_resident_id]\n"
-                 "  classify: { cn_resident_id: restricted }\n"
-                 "  rules:\n"
-                 "    - { name: restricted-stays-local, when: { class: restricted }, allow: { locality: [local] } }\n");
+                 "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n" +
+                 restricted_stays_local_yaml());
   auto first = post_json(gw.port(), "/v1/responses", R"({"model":"auto","input":"first question"})");
   REQUIRE(first.status == 200);
   CHECK(first.header("x-hybridgw-backend") == "remote");

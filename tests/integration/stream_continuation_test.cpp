@@ -2,12 +2,12 @@
 // breaks after content goes on, in the same client stream, on the next
 // target that takes a prefill; the client's text is the whole answer, once.
 #include "tests/integration/GatewayFixture.hpp"
+#include "tests/integration/StreamReaders.hpp"
 
 #include <boost/json.hpp>
 
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <string>
 
 #include <unistd.h>
@@ -30,35 +30,6 @@ std::string head() {
 std::string route(const std::string& targets, bool continue_streams = true) {
   return "routes:\n  - name: chat\n    models: [auto]\n    targets: [" + targets +
          "]\n    retry: { attempts: 1 }\n" + (continue_streams ? "    failover: { mid_stream: continue }\n" : "");
-}
-
-struct ChatStream {
-  std::string text;
-  int dones = 0, errors = 0, roles = 0;
-  json::object usage;
-  std::set<std::string> ids;
-};
-ChatStream read_chat(const std::string& body) {
-  ChatStream s;
-  for (const auto& e : parse_sse(body)) {
-    if (e.data == "[DONE]") {
-      ++s.dones;
-      continue;
-    }
-    const auto v = json::parse(e.data).as_object();
-    if (v.contains("error")) {
-      ++s.errors;
-      continue;
-    }
-    s.ids.insert(std::string(v.at("id").as_string()));
-    if (const auto* u = v.if_contains("usage"); u && u->is_object()) s.usage = u->as_object();
-    for (const auto& c : v.at("choices").as_array()) {
-      const auto& delta = c.at("delta").as_object();
-      if (delta.contains("role")) ++s.roles;
-      if (const auto* t = delta.if_contains("content"); t && t->is_string()) s.text += t->as_string();
-    }
-  }
-  return s;
 }
 
 const std::string kChat = R"({"model":"auto","stream":true,"stream_options":{"include_usage":true},)"
@@ -93,7 +64,7 @@ TEST_CASE("continuation: a stream of each dialect cut after three tokens is fini
   REQUIRE(r.status == 200);
   CHECK(r.complete);
   CHECK(r.header("x-hybridgw-backend") == "first");  // the head went out before the break
-  const auto s = read_chat(r.body);
+  const auto s = read_chat_stream(r.body);
   CHECK(s.text == kReference);
   CHECK(s.dones == 1);
   CHECK(s.errors == 0);
@@ -138,7 +109,7 @@ TEST_CASE("continuation: vLLM-style backends need prefill: true, and get continu
   first->set_fault("preamble;cut=4");
   auto r = http_stream(gw.port(), "/v1/chat/completions", kChat);
   REQUIRE(r.status == 200);
-  const auto s = read_chat(r.body);
+  const auto s = read_chat_stream(r.body);
   CHECK(s.text == kReference);
   CHECK(s.dones == 1);
   CHECK(received_posts(*plain).empty());  // no prefill: skipped
@@ -159,7 +130,7 @@ TEST_CASE("continuation: without a target that takes a prefill, or when the rout
   first->set_fault("cut=3");
   auto r = http_stream(gw.port(), "/v1/chat/completions", kChat);
   REQUIRE(r.status == 200);
-  const auto s = read_chat(r.body);
+  const auto s = read_chat_stream(r.body);
   CHECK(s.text == "tok0 tok1 tok2 ");
   CHECK(s.dones == 0);
   CHECK(s.errors == 1);
@@ -174,16 +145,12 @@ TEST_CASE("continuation: a restricted request never continues on a remote backen
   TestGateway gw(head() + "backends:\n" + backend_yaml("first", first->port(), "local", kTimeouts) +
                  backend_yaml("remote", remote->port(), "remote", "    protocol: anthropic\n") +
                  backend_yaml("third", third->port(), "local", "    prefill: true\n") + route("first, remote, third") +
-                 "compliance:\n"
-                 "  detectors: [cn_resident_id]\n"
-                 "  classify: { cn_resident_id: restricted }\n"
-                 "  rules:\n"
-                 "    - { name: restricted-stays-local, when: { class: restricted }, allow: { locality: [local] } }\n");
+                 restricted_stays_local_yaml());
   first->set_fault("cut=3");
   auto r = http_stream(gw.port(), "/v1/chat/completions",
                        R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"ID 110101199003074514"}]})");
   REQUIRE(r.status == 200);
-  CHECK(read_chat(r.body).text == kReference);
+  CHECK(read_chat_stream(r.body).text == kReference);
   CHECK(received_posts(*remote).empty());
   CHECK(received_posts(*third).size() == 1);
 }
@@ -198,38 +165,26 @@ TEST_CASE("continuation: a model that repeats the prefill is de-duplicated; Anth
   SECTION("repeat") {
     second->set_fault("repeat_prefill");
     auto r = http_stream(gw.port(), "/v1/chat/completions", kChat);
-    CHECK(read_chat(r.body).text == kReference);
+    CHECK(read_chat_stream(r.body).text == kReference);
   }
   SECTION("Anthropic client") {
     auto r = http_stream(gw.port(), "/v1/messages",
                          R"({"model":"auto","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"hello"}]})");
     REQUIRE(r.status == 200);
-    int starts = 0, stops = 0;
-    std::string text;
-    for (const auto& e : parse_sse(r.body)) {
-      if (e.event == "message_start") ++starts;
-      if (e.event == "message_stop") ++stops;
-      if (e.event == "content_block_delta") text += json::parse(e.data).at("delta").at("text").as_string();
-    }
-    CHECK(starts == 1);
-    CHECK(stops == 1);
-    CHECK(text == kReference);
+    const auto s = read_messages_stream(r.body);
+    CHECK(s.starts == 1);
+    CHECK(s.stops == 1);
+    CHECK(s.text == kReference);
   }
   SECTION("Responses client") {
     auto r = http_stream(gw.port(), "/v1/responses", R"({"model":"auto","stream":true,"input":"hello"})");
     REQUIRE(r.status == 200);
-    const auto events = parse_sse(r.body);
-    REQUIRE_FALSE(events.empty());
-    std::int64_t sequence = 0;
-    std::string deltas;
-    for (const auto& e : events) {
-      const auto data = json::parse(e.data).as_object();
-      CHECK(data.at("sequence_number") == sequence++);
-      if (e.event == "response.output_text.delta") deltas += data.at("delta").as_string();
-    }
-    CHECK(deltas == kReference);
-    CHECK(events.back().event == "response.completed");
-    const auto id = std::string(json::parse(events.back().data).at("response").at("id").as_string());
+    const auto s = read_responses_stream(r.body);
+    CHECK(s.numbered);
+    CHECK(s.created == 1);
+    CHECK(s.text == kReference);
+    CHECK(s.last_event == "response.completed");
+    const std::string id(s.last_response.at("id").as_string());
     auto stored = http_request(gw.port(), "GET", "/v1/responses/" + id);
     REQUIRE(stored.status == 200);
     CHECK(json::parse(stored.body).at("output").at(0).at("content").at(0).at("text").as_string() == kReference);
@@ -247,7 +202,7 @@ TEST_CASE("continuation: a target that fails before its stream starts is passed 
   first->set_fault("cut=3");
   down->set_fault("status=503");
   auto r = http_stream(gw.port(), "/v1/chat/completions", kChat);
-  const auto s = read_chat(r.body);
+  const auto s = read_chat_stream(r.body);
   CHECK(s.text == kReference);
   CHECK(s.dones == 1);
   CHECK(gw.metric("hybridgw_stream_continuations_total", {"to=\"down\""}) == 1);
@@ -264,7 +219,7 @@ TEST_CASE("continuation: a tool-call stream is not continued", "[integration][co
                        R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"please lookup it"}],
                            "tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object","properties":{"q":{"type":"string"}}}}}]})");
   REQUIRE(r.status == 200);
-  const auto s = read_chat(r.body);
+  const auto s = read_chat_stream(r.body);
   CHECK(s.errors == 1);
   CHECK(s.dones == 0);
   CHECK(received_posts(*second).empty());
@@ -285,12 +240,12 @@ TEST_CASE("continuation: a partial answer in which a detector finds something is
   first->set_fault("cut=3");
   auto r = http_stream(gw.port(), "/v1/chat/completions", kChat);
   REQUIRE(r.status == 200);
-  CHECK(read_chat(r.body).text == kReference);
+  CHECK(read_chat_stream(r.body).text == kReference);
   CHECK(received_posts(*remote).empty());
   CHECK(received_posts(*third).size() == 1);
   // Cut before tok1 was written: the remote backend may continue.
   first->set_fault("cut=1");
   auto early = http_stream(gw.port(), "/v1/chat/completions", kChat);
-  CHECK(read_chat(early.body).text == kReference);
+  CHECK(read_chat_stream(early.body).text == kReference);
   CHECK(received_posts(*remote).size() == 1);
 }

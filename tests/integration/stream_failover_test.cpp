@@ -3,6 +3,7 @@
 // Anthropic's message_start, Responses' response.created) and then fails is
 // failed over, and the client sees one preamble and the whole answer.
 #include "tests/integration/GatewayFixture.hpp"
+#include "tests/integration/StreamReaders.hpp"
 
 #include <boost/json.hpp>
 
@@ -33,29 +34,6 @@ std::string config(unsigned short first, unsigned short second, const std::strin
          "routes:\n  - { name: chat, models: [auto], targets: [first, second], retry: { attempts: 1 } }\n";
 }
 
-// The text and the count of role-bearing chunks of an OpenAI client stream.
-struct ChatStream {
-  std::string text;
-  int roles = 0, dones = 0, errors = 0;
-};
-ChatStream read_chat(const std::string& body) {
-  ChatStream s;
-  for (const auto& e : parse_sse(body)) {
-    if (e.data == "[DONE]") {
-      ++s.dones;
-      continue;
-    }
-    const auto v = json::parse(e.data).as_object();
-    if (v.contains("error")) ++s.errors;
-    const auto* choices = v.if_contains("choices");
-    if (!choices || choices->as_array().empty()) continue;
-    const auto& delta = choices->as_array()[0].at("delta").as_object();
-    if (delta.contains("role")) ++s.roles;
-    if (const auto* c = delta.if_contains("content"); c && c->is_string()) s.text += c->as_string();
-  }
-  return s;
-}
-
 }  // namespace
 
 TEST_CASE("stream failover: a backend that sends its preamble and then fails is failed over",
@@ -74,7 +52,7 @@ TEST_CASE("stream failover: a backend that sends its preamble and then fails is 
   CHECK(r.complete);
   CHECK(r.header("x-hybridgw-backend") == "second");
   CHECK(r.header("x-hybridgw-attempts") == "2");
-  const auto s = read_chat(r.body);
+  const auto s = read_chat_stream(r.body);
   CHECK(s.text == kReference);
   CHECK(s.roles == 1);  // one preamble: the failed attempt's was never sent
   CHECK(s.dones == 1);
@@ -94,31 +72,20 @@ TEST_CASE("stream failover: Anthropic and Responses clients see one message_star
                          R"({"model":"auto","stream":true,"max_tokens":50,"messages":[{"role":"user","content":"hello"}]})");
     REQUIRE(r.status == 200);
     CHECK(r.header("x-hybridgw-backend") == "second");
-    int starts = 0, stops = 0;
-    std::string text;
-    for (const auto& e : parse_sse(r.body)) {
-      if (e.event == "message_start") ++starts;
-      if (e.event == "message_stop") ++stops;
-      if (e.event == "content_block_delta") text += json::parse(e.data).at("delta").at("text").as_string();
-    }
-    CHECK(starts == 1);
-    CHECK(stops == 1);
-    CHECK(text == kReference);
+    const auto s = read_messages_stream(r.body);
+    CHECK(s.starts == 1);
+    CHECK(s.stops == 1);
+    CHECK(s.text == kReference);
   }
   SECTION("Responses client") {
     auto r = http_stream(gw.port(), "/v1/responses", R"({"model":"auto","stream":true,"input":"hello"})");
     REQUIRE(r.status == 200);
     CHECK(r.header("x-hybridgw-backend") == "second");
-    const auto events = parse_sse(r.body);
-    REQUIRE_FALSE(events.empty());
-    int created = 0;
-    std::int64_t sequence = 0;
-    for (const auto& e : events) {
-      if (e.event == "response.created") ++created;
-      CHECK(json::parse(e.data).at("sequence_number") == sequence++);  // no gap where the failed attempt was
-    }
-    CHECK(created == 1);
-    CHECK(events.back().event == "response.completed");
+    const auto s = read_responses_stream(r.body);
+    CHECK(s.created == 1);
+    CHECK(s.numbered);  // no gap where the failed attempt was
+    CHECK(s.text == kReference);
+    CHECK(s.last_event == "response.completed");
   }
 }
 
@@ -132,7 +99,7 @@ TEST_CASE("stream failover: after the first content there is no other backend â€
                        R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hello"}]})");
   REQUIRE(r.status == 200);
   CHECK(r.header("x-hybridgw-backend") == "first");
-  const auto s = read_chat(r.body);
+  const auto s = read_chat_stream(r.body);
   CHECK(s.text == "tok0 tok1 ");
   CHECK(s.dones == 0);
   CHECK(s.errors == 1);
@@ -152,7 +119,7 @@ TEST_CASE("stream failover: first_token_ms runs until the first content, not the
   const auto took = std::chrono::steady_clock::now() - start;
   REQUIRE(r.status == 200);
   CHECK(r.header("x-hybridgw-backend") == "second");
-  CHECK(read_chat(r.body).text == kReference);
+  CHECK(read_chat_stream(r.body).text == kReference);
   CHECK(took < std::chrono::seconds(3));
   CHECK(gw.metric("hybridgw_attempts_total", {"backend=\"first\"", "outcome=\"timeout_first_token\""}) == 1);
 }
