@@ -142,17 +142,32 @@ TEST_CASE("continuation: a restricted request never continues on a remote backen
   auto first = start_sim("first");
   auto remote = start_sim("remote");
   auto third = start_sim("third");
-  TestGateway gw(head() + "backends:\n" + backend_yaml("first", first->port(), "local", kTimeouts) +
-                 backend_yaml("remote", remote->port(), "remote", "    protocol: anthropic\n") +
-                 backend_yaml("third", third->port(), "local", "    prefill: true\n") + route("first, remote, third") +
-                 restricted_stays_local_yaml());
+  const auto audit = std::filesystem::temp_directory_path() / ("hgw-continuation-audit-" + std::to_string(::getpid()));
+  std::filesystem::remove(audit);
+  auto gw = std::make_unique<TestGateway>(
+      head() + "backends:\n" + backend_yaml("first", first->port(), "local", kTimeouts) +
+      backend_yaml("remote", remote->port(), "remote", "    protocol: anthropic\n") +
+      backend_yaml("third", third->port(), "local", "    prefill: true\n") + route("first, remote, third") +
+      restricted_stays_local_yaml() + "  audit_log: { path: \"" + audit.string() + "\", fsync: every }\n");
   first->set_fault("cut=3");
-  auto r = http_stream(gw.port(), "/v1/chat/completions",
+  auto r = http_stream(gw->port(), "/v1/chat/completions",
                        R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"ID 110101199003074514"}]})");
   REQUIRE(r.status == 200);
   CHECK(read_chat_stream(r.body).text == kReference);
   CHECK(received_posts(*remote).empty());
   CHECK(received_posts(*third).size() == 1);
+
+  // The audit record names every backend that got the data.
+  gw.reset();
+  std::ifstream in(audit);
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  const auto rec = json::parse(line).as_object();
+  CHECK(rec.at("data_class") == "restricted");
+  CHECK(rec.at("backend") == "third");
+  CHECK(rec.at("backend_locality") == "local");
+  CHECK(rec.at("continued") == "first>third:reset");
+  std::filesystem::remove(audit);
 }
 
 TEST_CASE("continuation: a model that repeats the prefill is de-duplicated; Anthropic and Responses clients",
