@@ -146,12 +146,17 @@ server::Response AdminHandler::respond(const server::Request& req) {
     const auto now = std::chrono::system_clock::now();
     using namespace std::chrono;
     std::vector<cost::UsageRow> day, week, month;
+    std::vector<cost::QualityRow> quality_day, quality_week, quality_month;  // shadow judgements
     if (store) {
       day = store->usage_since(now - hours(24));
       week = store->usage_since(now - hours(24 * 7));
       month = store->usage_since(now - hours(24 * 30));
+      quality_day = store->judgements_since(now - hours(24));
+      quality_week = store->judgements_since(now - hours(24 * 7));
+      quality_month = store->judgements_since(now - hours(24 * 30));
     }
-    return make(200, json::serialize(cost::cost_report(snap->config(), day, week, month, now)));
+    return make(200, json::serialize(cost::cost_report(snap->config(), day, week, month, now, quality_day,
+                                                       quality_week, quality_month)));
   } else {
     return (
         error(404, "unknown admin endpoint " + std::string(req.method_string()) + " " + path, "unknown_url"));

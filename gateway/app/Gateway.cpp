@@ -167,6 +167,7 @@ admin::ReloadResult Gateway::reload() {
 void Gateway::begin_drain() {
   if (stopping_.exchange(true)) return;
   services_->draining = true;
+  services_->shadows().close();  // shadow traffic is abandoned at once, never waited for
   // Stop accepting at once; sessions finish their current request and close.
   for (auto& w : workers_)
     net::post(w->ioc, [acc = w->acceptor.get()] {
@@ -187,7 +188,8 @@ void Gateway::watch_drain() {
 // nothing is left behind once the drain ends (a self-referencing handler
 // leaked at every stop; scripts/sanitize.sh found it).
 void Gateway::poll_drain(std::shared_ptr<Timer> timer, Clock::time_point limit) {
-  if (services_->inflight_requests.load() == 0 || Clock::now() >= limit) {
+  const bool idle = services_->inflight_requests.load() == 0 && services_->shadows().active() == 0;
+  if (idle || Clock::now() >= limit) {
     stopped_ = true;
     for (auto& w : workers_) w->ioc.stop();
     admin_ioc_.stop();

@@ -185,6 +185,21 @@ struct WhenRule {
   std::optional<Strategy> strategy;  // absent = the route's
 };
 
+// Shadow traffic (README "Is the local model good enough?"): after the real
+// answer went out, a sample of the route's requests is mirrored to a candidate
+// backend, at most max_inflight at a time per replica; `judge` compares the
+// two answers on a sample of those.
+struct ShadowConfig {
+  std::string backend;
+  double sample = 0;               // probability that a request is mirrored, [0, 1]
+  std::uint32_t max_inflight = 8;  // mirrored requests in flight per replica, judging included
+};
+
+struct JudgeConfig {
+  std::string backend;
+  double sample = 0;  // probability that an answered shadow request is judged, [0, 1]
+};
+
 struct RouteConfig {
   std::string name;
   std::vector<std::string> models;
@@ -194,6 +209,8 @@ struct RouteConfig {
   RetryConfig retry;
   FailoverConfig failover;
   std::uint32_t deadline_ms = 0;  // overall per-request deadline; 0 = largest backend total
+  std::optional<ShadowConfig> shadow;
+  std::optional<JudgeConfig> judge;  // needs shadow
 };
 
 struct BudgetConfig {

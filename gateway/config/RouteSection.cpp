@@ -103,6 +103,26 @@ void parse_failover(Diagnostics& diag, const Value& v, FailoverConfig& f) {
   m->finish();
 }
 
+void parse_shadow(Diagnostics& diag, const Value& v, ShadowConfig& s) {
+  auto m = MapReader::open(diag, v);
+  if (!m) return;
+  m->read("backend", s.backend, true);
+  // A probability from 0 to 1, asked for explicitly: nothing is mirrored by default.
+  if (auto sample = m->get_required("sample"))
+    if (auto x = read_number(diag, *sample, 0.0, 1.0)) s.sample = *x;
+  m->read("max_inflight", s.max_inflight, 1);
+  m->finish();
+}
+
+void parse_judge(Diagnostics& diag, const Value& v, JudgeConfig& j) {
+  auto m = MapReader::open(diag, v);
+  if (!m) return;
+  m->read("backend", j.backend, true);
+  if (auto sample = m->get_required("sample"))
+    if (auto x = read_number(diag, *sample, 0.0, 1.0)) j.sample = *x;
+  m->finish();
+}
+
 }  // namespace
 
 void parse_route(Diagnostics& diag, const Value& v, RouteConfig& r) {
@@ -132,6 +152,8 @@ void parse_route(Diagnostics& diag, const Value& v, RouteConfig& r) {
   if (auto rt = m->get("retry")) parse_retry(diag, *rt, r.retry);
   if (auto f = m->get("failover")) parse_failover(diag, *f, r.failover);
   m->read("deadline_ms", r.deadline_ms);
+  if (auto sh = m->get("shadow")) parse_shadow(diag, *sh, r.shadow.emplace());
+  if (auto j = m->get("judge")) parse_judge(diag, *j, r.judge.emplace());
   m->finish();
 
   // A when-rule without targets uses the route's, so that nothing downstream

@@ -126,7 +126,23 @@ class Checker {
         if (diag_.knows(wbase + ".targets")) check_targets(r.when[w].targets, wbase + ".targets");
         check_tenant_refs(r.when[w].tenants, wbase + ".tenants");
       }
+      check_shadow(r, base);
     }
+  }
+
+  void check_backend_ref(const std::string& name, const std::string& path) {
+    if (!name.empty() && !contains(backends_, name))
+      diag_.error_at(path, "unknown backend '" + name + "'" + did_you_mean_suffix(name, backends_));
+  }
+
+  void check_shadow(const RouteConfig& r, const std::string& base) {
+    if (r.shadow) check_backend_ref(r.shadow->backend, base + ".shadow.backend");
+    if (!r.judge) return;
+    check_backend_ref(r.judge->backend, base + ".judge.backend");
+    if (!r.shadow)
+      diag_.error_at(base + ".judge",
+                     "a judge compares the route's answers with its shadow backend's: add "
+                     "shadow: { backend: NAME, sample: P } to this route");
   }
 
   void check_class(const std::string& cls, const std::string& path) {

@@ -3,16 +3,17 @@
 namespace hgw::eval {
 namespace json = boost::json;
 
-template <class Verdict, class Parse>
+template <class Verdict>
 awaitable<JudgeCall<Verdict>> JudgeClient::ask(GatewayClient& client, const EvalCase& c, json::object request,
-                                               Parse parse) const {
+                                               typename JudgeRetry<Verdict>::Parse parse) const {
   JudgeCall<Verdict> call;
   std::string key;
   if (auto it = setup_.tenant_keys.find(c.tenant); it != setup_.tenant_keys.end()) key = it->second;
-  std::string last_error;
-  for (int attempt = 1; attempt <= 2; ++attempt) {
+  JudgeRetry<Verdict> rounds(std::move(request), parse);
+  while (!rounds.done()) {
     ++call.attempts;
-    auto reply = co_await client.post_json("/v1/chat/completions", json::serialize(request), key);
+    std::string body = json::serialize(rounds.request());
+    auto reply = co_await client.post_json("/v1/chat/completions", std::move(body), key);
     call.cost_usd += reply.cost_usd.value_or(0);
     if (reply.status != 200) {
       call.status = is_policy_refusal(reply) ? JudgeCallStatus::skipped : JudgeCallStatus::unscored;
@@ -25,30 +26,28 @@ awaitable<JudgeCall<Verdict>> JudgeClient::ask(GatewayClient& client, const Eval
       call.reason = "judge answer: " + error;
       co_return call;
     }
-    auto parsed = parse(answer->text);
-    if (parsed.value) {
-      call.status = JudgeCallStatus::ok;
-      call.verdict = std::move(parsed.value);
-      co_return call;
-    }
-    last_error = parsed.error;
-    if (attempt == 1) request = retry_request(std::move(request), answer->text, parsed.error);
+    rounds.on_reply(answer->text);
+  }
+  if (rounds.verdict()) {
+    call.status = JudgeCallStatus::ok;
+    call.verdict = rounds.verdict();
+    co_return call;
   }
   call.status = JudgeCallStatus::unscored;
-  call.reason = "the judge's reply was not the expected JSON, also after one retry: " + last_error;
+  call.reason = "the judge's reply was not the expected JSON, also after one retry: " + rounds.error();
   co_return call;
 }
 
 awaitable<JudgeCall<ScoreVerdict>> JudgeClient::score(GatewayClient& client, const EvalCase& c,
                                                       std::string answer) const {
-  co_return co_await ask<ScoreVerdict>(client, c, score_request(c, answer, rubric_, setup_.judge_model),
-                                       [](std::string_view r) { return parse_score(r); });
+  auto request = score_request(c, answer, rubric_, setup_.judge_model);
+  co_return co_await ask<ScoreVerdict>(client, c, std::move(request), &parse_score);
 }
 
 awaitable<JudgeCall<PairVerdict>> JudgeClient::compare(GatewayClient& client, const EvalCase& c, std::string first,
                                                        std::string second) const {
-  co_return co_await ask<PairVerdict>(client, c, pair_request(c, first, second, rubric_, setup_.judge_model),
-                                      [](std::string_view r) { return parse_pair(r); });
+  auto request = pair_request(c, first, second, rubric_, setup_.judge_model);
+  co_return co_await ask<PairVerdict>(client, c, std::move(request), &parse_pair);
 }
 
 }  // namespace hgw::eval

@@ -2,13 +2,14 @@
 // case's tenant: the judge sees the case's text, so the same compliance rules
 // decide whether it may). A reply that is not the expected JSON is retried
 // once with a note saying what was wrong; then the verdict is "unscored" —
-// never a guessed score. A policy refusal (403) is "skipped" with the
+// never a guessed score (JudgeRetry.hpp, shared with the shadow judge). A policy refusal (403) is "skipped" with the
 // gateway's reason and never retried.
 #pragma once
 
 #include "gateway/eval/EvalSetup.hpp"
 #include "gateway/eval/GatewayClient.hpp"
 #include "gateway/eval/JudgePrompt.hpp"
+#include "gateway/eval/JudgeRetry.hpp"
 
 #include <optional>
 #include <string>
@@ -35,9 +36,9 @@ class JudgeClient {
                                             std::string second) const;
 
  private:
-  template <class Verdict, class Parse>
+  template <class Verdict>
   awaitable<JudgeCall<Verdict>> ask(GatewayClient& client, const EvalCase& c, boost::json::object request,
-                                    Parse parse) const;
+                                    typename JudgeRetry<Verdict>::Parse parse) const;
 
   const EvalSetup& setup_;
   std::string rubric_;

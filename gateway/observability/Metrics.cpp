@@ -19,6 +19,8 @@ const Histogram::BucketBoundaries kLatencyBuckets{0.001, 0.0025, 0.005, 0.01, 0.
 const Histogram::BucketBoundaries kOverheadBuckets{0.00005, 0.0001, 0.00025, 0.0005, 0.001,
                                                    0.0025,  0.005,  0.01,    0.025,  0.1};
 const std::string kNone = "none";
+// The judge scores answers from 1 to 10, in whole points.
+const Histogram::BucketBoundaries kScoreBuckets{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 
 template <class Builder>
 auto& in(Builder&& b, prometheus::Registry& r, const char* name, const char* help) {
@@ -60,6 +62,16 @@ Metrics::Metrics()
                               "Sensitive-data detections by type and action")),
       compliance_decisions_total(in(BuildCounter(), *registry_, "hybridgw_compliance_decisions_total",
                                     "Compliance rule evaluations by rule and outcome")),
+      shadow_requests_total(in(BuildCounter(), *registry_, "hybridgw_shadow_requests_total",
+                               "Requests mirrored to a route's shadow backend, by outcome")),
+      shadow_cost_usd_total(in(BuildCounter(), *registry_, "hybridgw_shadow_cost_usd_total",
+                               "Cost in USD of shadow and judge calls, by the backend that answered them")),
+      judge_score(in(BuildHistogram(), *registry_, "hybridgw_judge_score",
+                     "Judge scores (1-10) of primary and shadow answers, by the backend that answered")),
+      judge_wins_total(in(BuildCounter(), *registry_, "hybridgw_judge_wins_total",
+                          "Pairwise judgements (both orders) by winner: a backend name or tie")),
+      judgements_total(in(BuildCounter(), *registry_, "hybridgw_judgements_total",
+                          "Judgements of shadow answers by judge backend and outcome")),
       config_reloads_total(
           in(BuildCounter(), *registry_, "hybridgw_config_reloads_total", "Configuration reloads by result")),
       stream_errors_total(in(BuildCounter(), *registry_, "hybridgw_stream_errors_total",
@@ -236,6 +248,36 @@ Counter& MetricHandles::pii(const std::string& type, const char* action) {
 Counter& MetricHandles::compliance(const std::string& rule, const char* outcome) {
   return cached(counters_, key_of("cd", rule, outcome), metrics_.compliance_decisions_total,
                 {{"rule", rule}, {"outcome", outcome}});
+}
+
+Counter& MetricHandles::shadow(int route, int backend, const char* outcome) {
+  return cached(counters_, key_of("sh", num(route), num(backend), outcome), metrics_.shadow_requests_total,
+                {{"route", route_name(route)}, {"backend", backend_name(backend)}, {"outcome", outcome}});
+}
+
+Counter& MetricHandles::shadow_cost(int route, int backend) {
+  return cached(counters_, key_of("shc", num(route), num(backend)), metrics_.shadow_cost_usd_total,
+                {{"route", route_name(route)}, {"backend", backend_name(backend)}});
+}
+
+Histogram& MetricHandles::judge_score(int route, int backend) {
+  const auto key = key_of("js", num(route), num(backend));
+  std::lock_guard lock(mutex_);
+  if (auto it = histograms_.find(key); it != histograms_.end()) return *it->second;
+  Histogram& series = metrics_.judge_score.Add({{"route", route_name(route)}, {"backend", backend_name(backend)}},
+                                               kScoreBuckets);
+  histograms_.emplace(key, &series);
+  return series;
+}
+
+Counter& MetricHandles::judge_wins(int route, const std::string& winner) {
+  return cached(counters_, key_of("jw", num(route), winner), metrics_.judge_wins_total,
+                {{"route", route_name(route)}, {"winner", winner}});
+}
+
+Counter& MetricHandles::judgements(int route, int judge, const char* outcome) {
+  return cached(counters_, key_of("jd", num(route), num(judge), outcome), metrics_.judgements_total,
+                {{"route", route_name(route)}, {"backend", backend_name(judge)}, {"outcome", outcome}});
 }
 
 Gauge& MetricHandles::budget_spent(int tenant, const char* window) {

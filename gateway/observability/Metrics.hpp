@@ -53,6 +53,12 @@ class Metrics {
   Family<Counter>& rate_limited_total;
   Family<Counter>& pii_detections_total;
   Family<Counter>& compliance_decisions_total;
+  // Shadow traffic and its judge (gateway/shadow/).
+  Family<Counter>& shadow_requests_total;
+  Family<Counter>& shadow_cost_usd_total;
+  Family<Histogram>& judge_score;
+  Family<Counter>& judge_wins_total;
+  Family<Counter>& judgements_total;
   Family<Counter>& config_reloads_total;
   Family<Counter>& stream_errors_total;
   Family<Counter>& stream_continuations_total;
@@ -79,6 +85,14 @@ class MetricHandles {
   Counter& rate_limited(int tenant, const char* kind);
   Counter& pii(const std::string& type, const char* action);
   Counter& compliance(const std::string& rule, const char* outcome);
+  // Shadow traffic: a mirrored request's outcome, what shadow and judge calls
+  // cost, the judge's scores and pairwise winners (a backend name or "tie"),
+  // and each judgement's outcome (backend = the judge).
+  Counter& shadow(int route, int backend, const char* outcome);
+  Counter& shadow_cost(int route, int backend);
+  Histogram& judge_score(int route, int backend);
+  Counter& judge_wins(int route, const std::string& winner);
+  Counter& judgements(int route, int judge, const char* outcome);
   Gauge& budget_spent(int tenant, const char* window);
   Gauge& budget_limit(int tenant, const char* window);
   Counter& stream_errors(int route, int backend, const char* reason);
@@ -109,6 +123,7 @@ class MetricHandles {
   std::mutex mutex_;
   boost::unordered_flat_map<std::string, Counter*> counters_;
   boost::unordered_flat_map<std::string, Gauge*> gauges_;
+  boost::unordered_flat_map<std::string, Histogram*> histograms_;
 };
 
 }  // namespace hgw::obs

@@ -62,6 +62,24 @@ void Accounting::record(const state::UsageRecord& usage, const std::string& day_
   spend_[{usage.tenant, month_key}] += usage.cost_usd;
 }
 
+namespace {
+void add_judgement(std::map<std::tuple<std::string, std::string, std::int64_t>, state::JudgementRecord>& pending,
+                   const state::JudgementRecord& j) {
+  auto [it, first] = pending.try_emplace({j.route, j.backend, state::hour_bucket(j.at)}, j);
+  if (first) return;
+  it->second.judged += j.judged;
+  it->second.wins += j.wins;
+  it->second.ties += j.ties;
+  it->second.score_sum += j.score_sum;
+}
+}  // namespace
+
+void Accounting::record_judgement(const state::JudgementRecord& judgement) {
+  std::lock_guard lock(mutex_);
+  ++recorded_;
+  add_judgement(judgements_pending_, judgement);
+}
+
 void Accounting::flush() {
   std::unique_lock lock(mutex_);
   const std::uint64_t target = recorded_;
@@ -79,12 +97,18 @@ void Accounting::write_pending(std::unique_lock<std::mutex>& lock) {
   for (auto& [key, u] : usage_pending_) usage.push_back(std::move(u));
   for (auto& [key, usd] : spend_pending_)
     spend.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), usd});
+  std::vector<state::JudgementRecord> judgements;
+  for (auto& [key, j] : judgements_pending_) judgements.push_back(std::move(j));
   usage_pending_.clear();
   spend_pending_.clear();
+  judgements_pending_.clear();
   const std::uint64_t upto = recorded_;
   lock.unlock();
   const bool written = !store_ || (usage.empty() && spend.empty()) || store_->write_batch(usage, spend);
+  const bool judged = !store_ || judgements.empty() || store_->write_judgements(judgements);
   lock.lock();
+  if (!judged)
+    for (const auto& j : judgements) add_judgement(judgements_pending_, j);
   if (!written) {
     // The store is unreachable: the totals wait for the next flush, merged
     // with what came meanwhile — nothing is lost while the process lives.

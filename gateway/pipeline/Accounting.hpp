@@ -1,6 +1,6 @@
 // Where spend and usage go after a request, off the hot path: each request
 // adds to in-memory totals — usage per (route, backend, tenant, hour), spend
-// per (tenant, day, month) — and a writer thread flushes the totals to the
+// per (tenant, day, month), shadow judgements per (route, backend, hour) — and a writer thread flushes the totals to the
 // state store in one batch (one SQLite transaction) every flush interval. So
 // there is no store write per request, and an io thread never waits on the
 // store: budget checks read an in-memory view of each tenant's spend, loaded
@@ -43,6 +43,9 @@ class Accounting {
   // Counts the request's usage and spend now; the store gets it with the next flush.
   void record(const state::UsageRecord& usage, const std::string& day_key, const std::string& month_key);
 
+  // Counts one side of a shadow judgement (gateway/shadow/); flushed with the usage.
+  void record_judgement(const state::JudgementRecord& judgement);
+
   // Blocks until everything recorded so far is in the store.
   void flush();
 
@@ -61,6 +64,8 @@ class Accounting {
   // Not yet in the store: usage per (route, backend, tenant, hour), spend per (tenant, day, month).
   std::map<std::tuple<std::string, std::string, std::string, std::int64_t>, state::UsageRecord> usage_pending_;
   std::map<std::tuple<std::string, std::string, std::string>, double> spend_pending_;
+  // Shadow judgements per (route, backend, hour), not yet in the store.
+  std::map<std::tuple<std::string, std::string, std::int64_t>, state::JudgementRecord> judgements_pending_;
   std::uint64_t recorded_ = 0, written_ = 0;  // records counted / flushed
   bool flush_requested_ = false;
   bool stop_ = false;

@@ -39,46 +39,48 @@ awaitable<bool> wait_for_slot(BackendState& state, const config::BackendConfig& 
 namespace {
 
 // The breaker's verdict first: an open circuit is not even queued for.
-bool refused_by_breaker(Call& call, int b, BackendLease::Acquired& a, bool& probe) {
-  auto& state = call.snap->backend(b);
+bool refused_by_breaker(const Snapshot& snap, int b, BackendLease::Acquired& a, bool& probe) {
+  auto& state = snap.backend(b);
   const auto now = Clock::now();
   if (!state.breaker.allow(now)) {
     a.refused = failover::Outcome::circuit_open;
-    a.detail = "circuit breaker of backend " + call.config().backends[b].name + " is open";
+    a.detail = "circuit breaker of backend " + snap.config().backends[b].name + " is open";
     return true;
   }
   probe = state.breaker.state(now) == failover::CircuitBreaker::State::half_open;
   return false;
 }
 
-void refuse_full(Call& call, int b, bool probe, BackendLease::Acquired& a) {
-  if (probe) call.snap->backend(b).breaker.on_probe_abandoned(Clock::now());
+void refuse_full(const Snapshot& snap, int b, bool probe, BackendLease::Acquired& a) {
+  if (probe) snap.backend(b).breaker.on_probe_abandoned(Clock::now());
   a.refused = failover::Outcome::queue_full;
-  a.detail = "backend " + call.config().backends[b].name + " is at max_concurrency and its queue is full";
+  a.detail = "backend " + snap.config().backends[b].name + " is at max_concurrency and its queue is full";
 }
 
 }  // namespace
 
 bool BackendLease::may_wait(const Call& call, int b) { return call.config().backends[b].max_queue > 0; }
 
-BackendLease::Acquired BackendLease::acquire_now(Call& call, int b) {
+BackendLease::Acquired BackendLease::acquire_now(Call& call, int b) { return acquire_now(call.snap, b); }
+
+BackendLease::Acquired BackendLease::acquire_now(const std::shared_ptr<Snapshot>& snap, int b) {
   Acquired a;
   bool probe = false;
-  if (refused_by_breaker(call, b, a, probe)) return a;
-  if (call.snap->backend(b).gate.try_enter({}).result != failover::ConcurrencyGate::Result::entered)
-    refuse_full(call, b, probe, a);
+  if (refused_by_breaker(*snap, b, a, probe)) return a;
+  if (snap->backend(b).gate.try_enter({}).result != failover::ConcurrencyGate::Result::entered)
+    refuse_full(*snap, b, probe, a);
   else
-    a.lease.emplace(BackendLease(call.snap, b, probe));
+    a.lease.emplace(BackendLease(snap, b, probe));
   return a;
 }
 
 awaitable<BackendLease::Acquired> BackendLease::acquire_waiting(Call& call, int b, Clock::time_point deadline) {
   Acquired a;
   bool probe = false;
-  if (refused_by_breaker(call, b, a, probe)) co_return a;
+  if (refused_by_breaker(*call.snap, b, a, probe)) co_return a;
   const bool entered = co_await wait_for_slot(call.snap->backend(b), call.config().backends[b], deadline);
   if (!entered)
-    refuse_full(call, b, probe, a);
+    refuse_full(*call.snap, b, probe, a);
   else
     a.lease.emplace(BackendLease(call.snap, b, probe));
   co_return a;

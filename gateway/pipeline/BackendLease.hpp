@@ -21,6 +21,8 @@ class BackendLease {
   struct Acquired;
   static bool may_wait(const Call& call, int backend);
   static Acquired acquire_now(Call& call, int backend);
+  // The same for a call that belongs to no client request (shadow traffic).
+  static Acquired acquire_now(const std::shared_ptr<Snapshot>& snap, int backend);
   static awaitable<Acquired> acquire_waiting(Call& call, int backend, Clock::time_point deadline);
 
   BackendLease(BackendLease&& other) noexcept;

@@ -13,6 +13,8 @@
 #include "gateway/pipeline/RequestIntake.hpp"
 #include "gateway/pipeline/TokenCount.hpp"
 #include "gateway/pipeline/QuotaAdmission.hpp"
+#include "gateway/shadow/ShadowRequest.hpp"
+#include "gateway/shadow/ShadowTap.hpp"
 
 #include <iostream>
 
@@ -67,7 +69,8 @@ void show_budget(Call& call, const state::QuotaGrant& grant) {
 awaitable<void> ProxyHandler::handle(server::Request& request, Clock::time_point received_at,
                                      server::ClientChannel& channel) {
   InflightGuard inflight(services_.inflight_requests);
-  Call call{services_, services_.snapshot(), request, channel, received_at};
+  shadow::ShadowTap tap(channel);  // the client's channel, as it is; keeps the answer of a request to be judged
+  Call call{services_, services_.snapshot(), request, tap, received_at};
   call.request_id = request_id_of(request["x-request-id"]);
   const std::string_view target = request.target();
   call.path = std::string(target.substr(0, target.find('?')));
@@ -77,7 +80,7 @@ awaitable<void> ProxyHandler::handle(server::Request& request, Clock::time_point
   // by its destructor on the way out.
   std::string failure;
   try {
-    co_await serve(call);
+    co_await serve(call, tap);
   } catch (const std::exception& e) {
     failure = e.what();
   } catch (...) {
@@ -90,9 +93,16 @@ awaitable<void> ProxyHandler::handle(server::Request& request, Clock::time_point
   } catch (const std::exception& e) {
     std::cerr << "hybridgw: accounting request " << call.request_id << " failed: " << e.what() << "\n";
   }
+  // Shadow traffic starts now, after the answer, and runs on its own.
+  try {
+    auto executor = co_await net::this_coro::executor;
+    shadow::start_shadow(services_, pools_, call, tap, executor);
+  } catch (const std::exception& e) {
+    std::cerr << "hybridgw: shadow of request " << call.request_id << " failed: " << e.what() << "\n";
+  }
 }
 
-awaitable<void> ProxyHandler::serve(Call& call) {
+awaitable<void> ProxyHandler::serve(Call& call, shadow::ShadowTap& tap) {
   if (auto local = answer_locally(call)) {
     co_await call.channel.send(std::move(*local));
     co_return;
@@ -100,7 +110,8 @@ awaitable<void> ProxyHandler::serve(Call& call) {
   const auto& cfg = call.config();
   const auto max_inflight = cfg.server.limits.max_inflight;
   if (max_inflight > 0 && services_.inflight_requests.load() > static_cast<long>(max_inflight)) {
-    // Overload answers fast instead of queueing without bound.
+    // Overload answers fast instead of queueing without bound, and sheds shadow traffic first.
+    services_.shadows().cancel_all();
     co_return co_await reply_error(call, 503,
                                    "the gateway is at its limit of " + std::to_string(max_inflight) +
                                        " requests in flight (server.limits.max_inflight); retry shortly",
@@ -165,6 +176,7 @@ awaitable<void> ProxyHandler::serve(Call& call) {
   const auto retry_after = verdict.retry_after_s;
   adopt(call, std::move(verdict));
   if (status != 0) co_return co_await reply_error(call, status, message, type, code, retry_after);
+  tap.draw(*call.route);  // shadow sampling, before the answer (a judged one is kept)
   co_await run_attempts(services_, pools_, call);
 }
 

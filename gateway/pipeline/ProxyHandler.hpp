@@ -12,6 +12,10 @@
 #include "gateway/server/ClientChannel.hpp"
 #include "gateway/upstream/PoolSet.hpp"
 
+namespace hgw::shadow {
+class ShadowTap;
+}
+
 namespace hgw::pipeline {
 
 struct Call;
@@ -29,7 +33,7 @@ class ProxyHandler final : public server::RequestHandler {
   void expire_idle_upstreams() { pools_.expire_idle(); }
 
  private:
-  awaitable<void> serve(Call& call);
+  awaitable<void> serve(Call& call, shadow::ShadowTap& tap);
   awaitable<void> answer_internal_error(Call& call, const std::string& what);
 
   Services& services_;

@@ -8,6 +8,7 @@
 #include "gateway/observability/Metrics.hpp"
 #include "gateway/pipeline/Accounting.hpp"
 #include "gateway/pipeline/Snapshot.hpp"
+#include "gateway/shadow/ShadowTraffic.hpp"
 #include "gateway/state/ConversationStore.hpp"
 #include "gateway/state/QuotaStore.hpp"
 
@@ -51,6 +52,9 @@ class Services {
     if (fault_injection) fault_injection(step);
   }
 
+  // Requests mirrored to shadow backends, in flight (gateway/shadow/).
+  shadow::ShadowTraffic& shadows() { return shadows_; }
+
   std::atomic<bool> draining{false};
   std::atomic<long> open_connections{0};
   std::atomic<long> inflight_requests{0};
@@ -65,6 +69,7 @@ class Services {
   std::unique_ptr<state::ConversationStore> conversations_;  // uses accounting_'s store: destroyed first
   std::unique_ptr<state::QuotaStore> quota_;
   std::mutex install_mutex_;
+  shadow::ShadowTraffic shadows_;
 };
 
 }  // namespace hgw::pipeline

@@ -34,6 +34,23 @@ std::vector<StateStore::UsageRow> aggregate_hourly(const std::vector<HourlyRow>&
   return out;
 }
 
+std::vector<StateStore::QualityRow> aggregate_quality(const std::vector<StateStore::QualityRow>& rows) {
+  std::map<std::pair<std::string, std::string>, StateStore::QualityRow> totals;
+  for (const auto& r : rows) {
+    auto& t = totals[{r.route, r.backend}];
+    t.route = r.route;
+    t.backend = r.backend;
+    t.judged += r.judged;
+    t.wins += r.wins;
+    t.ties += r.ties;
+    t.score_sum += r.score_sum;
+  }
+  std::vector<StateStore::QualityRow> out;
+  out.reserve(totals.size());
+  for (auto& [k, v] : totals) out.push_back(std::move(v));
+  return out;
+}
+
 void MemoryStateStore::add_spend(const std::string& tenant, const std::string& day_key,
                                  const std::string& month_key, double usd) {
   std::lock_guard lock(mu_);
@@ -69,6 +86,30 @@ std::vector<StateStore::UsageRow> MemoryStateStore::usage_since(std::chrono::sys
     }
   }
   return aggregate_hourly(rows);
+}
+
+bool MemoryStateStore::write_judgements(const std::vector<JudgementRecord>& records) {
+  std::lock_guard lock(mu_);
+  for (const auto& r : records) {
+    auto [it, first] = judgements_.try_emplace({r.route, r.backend, hour_bucket(r.at)}, r);
+    if (first) continue;
+    it->second.judged += r.judged;
+    it->second.wins += r.wins;
+    it->second.ties += r.ties;
+    it->second.score_sum += r.score_sum;
+  }
+  return true;
+}
+
+std::vector<StateStore::QualityRow> MemoryStateStore::judgements_since(std::chrono::system_clock::time_point since) {
+  const auto from = hour_bucket(since);
+  std::vector<QualityRow> rows;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [k, j] : judgements_)
+      if (std::get<2>(k) >= from) rows.push_back({j.route, j.backend, j.judged, j.wins, j.ties, j.score_sum});
+  }
+  return aggregate_quality(rows);
 }
 
 bool MemoryStateStore::put_response(const std::string& tenant, const std::string& id, const std::string& json,

@@ -16,6 +16,8 @@ class MemoryStateStore final : public StateStore {
   double spend(const std::string& tenant, const std::string& window_key) override;
   void record_usage(const UsageRecord&) override;
   std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) override;
+  bool write_judgements(const std::vector<JudgementRecord>&) override;
+  std::vector<QualityRow> judgements_since(std::chrono::system_clock::time_point since) override;
   bool put_response(const std::string& tenant, const std::string& id, const std::string& json,
                     std::chrono::system_clock::time_point expires_at) override;
   ResponseLookup get_response(const std::string& tenant, const std::string& id) override;
@@ -32,6 +34,8 @@ class MemoryStateStore final : public StateStore {
   std::map<std::pair<std::string, std::string>, double> spend_;
   // (route, backend, tenant, hour)
   std::map<std::tuple<std::string, std::string, std::string, std::int64_t>, Counters> usage_;
+  // (route, backend, hour)
+  std::map<std::tuple<std::string, std::string, std::int64_t>, JudgementRecord> judgements_;
   // (tenant, id) → (json, expiry)
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::chrono::system_clock::time_point>>
       responses_;
@@ -45,5 +49,7 @@ struct HourlyRow {
   double cost_usd = 0;
 };
 std::vector<StateStore::UsageRow> aggregate_hourly(const std::vector<HourlyRow>&);
+// Sums judgement rows (any hours) per (route, backend); shared by the stores.
+std::vector<StateStore::QualityRow> aggregate_quality(const std::vector<StateStore::QualityRow>&);
 
 }  // namespace hgw::state

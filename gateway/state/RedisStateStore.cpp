@@ -201,6 +201,81 @@ std::vector<StateStore::UsageRow> RedisStateStore::usage_since(std::chrono::syst
   return aggregate_hourly(rows);
 }
 
+bool RedisStateStore::write_judgements(const std::vector<JudgementRecord>& records) {
+  // One pipelined round trip, as write_batch.
+  std::lock_guard lock(mu_);
+  if (!ensure_locked()) return false;
+  const std::string idx = prefix_ + "judge:index";
+  int n = 0;
+  for (const auto& r : records) {
+    const std::int64_t hour = hour_bucket(r.at);
+    const std::string k = prefix_ + "judge:" + std::to_string(hour) + ":" + r.route + kSep + r.backend;
+    char sum[64];
+    std::snprintf(sum, sizeof sum, "%.17g", r.score_sum);
+    redisAppendCommand(ctx_, "HINCRBY %b judged %llu", k.data(), k.size(), static_cast<unsigned long long>(r.judged));
+    redisAppendCommand(ctx_, "HINCRBY %b wins %llu", k.data(), k.size(), static_cast<unsigned long long>(r.wins));
+    redisAppendCommand(ctx_, "HINCRBY %b ties %llu", k.data(), k.size(), static_cast<unsigned long long>(r.ties));
+    redisAppendCommand(ctx_, "HINCRBYFLOAT %b score_sum %s", k.data(), k.size(), sum);
+    redisAppendCommand(ctx_, "EXPIRE %b %ld", k.data(), k.size(), kUsageTtl);
+    redisAppendCommand(ctx_, "ZADD %b %lld %b", idx.data(), idx.size(), static_cast<long long>(hour), k.data(),
+                       k.size());
+    const std::string cutoff = "(" + std::to_string(hour - kUsageTtl);
+    redisAppendCommand(ctx_, "ZREMRANGEBYSCORE %b -inf %s", idx.data(), idx.size(), cutoff.c_str());
+    n += 7;
+  }
+  return read_replies_locked(n, "write_judgements");
+}
+
+std::vector<StateStore::QualityRow> RedisStateStore::judgements_since(std::chrono::system_clock::time_point since) {
+  std::vector<QualityRow> rows;
+  {
+    std::lock_guard lock(mu_);
+    if (!ensure_locked()) return {};
+    const std::string idx = prefix_ + "judge:index";
+    const std::string from = std::to_string(hour_bucket(since));
+    ReplyGuard keys{
+        static_cast<redisReply*>(redisCommand(ctx_, "ZRANGEBYSCORE %b %s +inf", idx.data(), idx.size(), from.c_str()))};
+    if (!keys.r) {
+      drop_locked("judgements_since");
+      return {};
+    }
+    if (keys.r->type != REDIS_REPLY_ARRAY) return {};
+    const size_t n = keys.r->elements;
+    for (size_t i = 0; i < n; ++i) {
+      const redisReply* k = keys.r->element[i];
+      redisAppendCommand(ctx_, "HMGET %b judged wins ties score_sum", k->str, static_cast<size_t>(k->len));
+    }
+    const std::string head = prefix_ + "judge:";
+    for (size_t i = 0; i < n; ++i) {
+      ReplyGuard g;
+      if (redisGetReply(ctx_, reinterpret_cast<void**>(&g.r)) != REDIS_OK) {
+        drop_locked("judgements_since");
+        return {};
+      }
+      if (!g.r || g.r->type != REDIS_REPLY_ARRAY || g.r->elements != 4 || g.r->element[0]->type == REDIS_REPLY_NIL)
+        continue;  // expired meanwhile
+      // <head><hour>:<route>\x1f<backend>
+      std::string_view key(keys.r->element[i]->str, keys.r->element[i]->len);
+      if (key.substr(0, head.size()) != head) continue;
+      key.remove_prefix(head.size());
+      const auto colon = key.find(':');
+      if (colon == std::string_view::npos) continue;
+      key.remove_prefix(colon + 1);
+      const auto sep = key.find(kSep);
+      if (sep == std::string_view::npos) continue;
+      QualityRow q;
+      q.route = std::string(key.substr(0, sep));
+      q.backend = std::string(key.substr(sep + 1));
+      q.judged = static_cast<std::uint64_t>(reply_number(g.r->element[0]));
+      q.wins = static_cast<std::uint64_t>(reply_number(g.r->element[1]));
+      q.ties = static_cast<std::uint64_t>(reply_number(g.r->element[2]));
+      q.score_sum = reply_number(g.r->element[3]);
+      rows.push_back(std::move(q));
+    }
+  }
+  return aggregate_quality(rows);
+}
+
 void RedisStateStore::clear_all_for_tests() {
   std::lock_guard lock(mu_);
   if (!ensure_locked()) return;

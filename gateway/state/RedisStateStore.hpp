@@ -3,6 +3,8 @@
 //   spend:<tenant>:<window>                 string, INCRBYFLOAT; TTL 3 days (day) / 62 days (month)
 //   usage:<hour>:<route>\x1f<backend>\x1f<tenant>   hash input/output/cached/requests/cost_usd; TTL 40 days
 //   usage:index                              sorted set of usage hash keys scored by hour
+//   judge:<hour>:<route>\x1f<backend>       hash judged/wins/ties/score_sum; TTL 40 days
+//   judge:index                              sorted set of judgement hash keys scored by hour
 // Each call is one pipelined round trip over one connection guarded by a mutex;
 // connect and command timeouts are 1 s; a broken connection is re-opened on the
 // next call. URL: redis://host[:port][/db] or unix:///path/to/redis.sock (no
@@ -34,6 +36,8 @@ class RedisStateStore final : public StateStore {
   void record_usage(const UsageRecord&) override;
   bool write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) override;
   std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) override;
+  bool write_judgements(const std::vector<JudgementRecord>&) override;
+  std::vector<QualityRow> judgements_since(std::chrono::system_clock::time_point since) override;
   bool put_response(const std::string& tenant, const std::string& id, const std::string& json,
                     std::chrono::system_clock::time_point expires_at) override;
   ResponseLookup get_response(const std::string& tenant, const std::string& id) override;

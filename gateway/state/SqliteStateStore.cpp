@@ -30,6 +30,16 @@ CREATE TABLE IF NOT EXISTS usage_hourly (
   PRIMARY KEY (route, backend, tenant, hour)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS usage_hourly_hour ON usage_hourly (hour);
+CREATE TABLE IF NOT EXISTS judgements_hourly (
+  route     TEXT NOT NULL,
+  backend   TEXT NOT NULL,
+  hour      INTEGER NOT NULL,      -- start of the UTC hour, seconds since the epoch
+  judged    INTEGER NOT NULL DEFAULT 0,
+  wins      INTEGER NOT NULL DEFAULT 0,
+  ties      INTEGER NOT NULL DEFAULT 0,
+  score_sum REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY (route, backend, hour)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS responses (
   tenant     TEXT NOT NULL,
   id         TEXT NOT NULL,          -- "resp_…"
@@ -101,6 +111,14 @@ bool SqliteStateStore::prepare_all(std::string* error) {
       {&usage_since_,
        "SELECT route, backend, hour, SUM(input), SUM(output), SUM(cached), SUM(requests), SUM(cost_usd) "
        "FROM usage_hourly WHERE hour >= ?1 GROUP BY route, backend, hour"},
+      {&add_judgement_,
+       "INSERT INTO judgements_hourly (route, backend, hour, judged, wins, ties, score_sum) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+       "ON CONFLICT (route, backend, hour) DO UPDATE SET judged = judged + excluded.judged, "
+       "wins = wins + excluded.wins, ties = ties + excluded.ties, score_sum = score_sum + excluded.score_sum"},
+      {&judgements_since_,
+       "SELECT route, backend, SUM(judged), SUM(wins), SUM(ties), SUM(score_sum) "
+       "FROM judgements_hourly WHERE hour >= ?1 GROUP BY route, backend"},
       {&put_response_,
        "INSERT INTO responses (tenant, id, expires_at, body) VALUES (?1, ?2, ?3, ?4) "
        "ON CONFLICT (tenant, id) DO UPDATE SET expires_at = excluded.expires_at, body = excluded.body"},
@@ -120,7 +138,7 @@ bool SqliteStateStore::prepare_all(std::string* error) {
 }
 
 SqliteStateStore::~SqliteStateStore() {
-  for (auto* st : {add_spend_, get_spend_, add_usage_, usage_since_, put_response_, get_response_, delete_response_,
+  for (auto* st : {add_spend_, get_spend_, add_usage_, usage_since_, add_judgement_, judgements_since_, put_response_, get_response_, delete_response_,
                    expire_responses_, begin_, commit_})
     sqlite3_finalize(st);
   if (db_) sqlite3_close_v2(db_);
@@ -232,6 +250,46 @@ std::vector<StateStore::UsageRow> SqliteStateStore::usage_since(std::chrono::sys
     sqlite3_clear_bindings(usage_since_);
   }
   return aggregate_hourly(rows);
+}
+
+bool SqliteStateStore::write_judgements(const std::vector<JudgementRecord>& records) {
+  std::lock_guard lock(mu_);
+  const bool in_tx = begin_locked();
+  for (const auto& r : records) {
+    bind_text(add_judgement_, 1, r.route);
+    bind_text(add_judgement_, 2, r.backend);
+    sqlite3_bind_int64(add_judgement_, 3, hour_bucket(r.at));
+    sqlite3_bind_int64(add_judgement_, 4, static_cast<sqlite3_int64>(r.judged));
+    sqlite3_bind_int64(add_judgement_, 5, static_cast<sqlite3_int64>(r.wins));
+    sqlite3_bind_int64(add_judgement_, 6, static_cast<sqlite3_int64>(r.ties));
+    sqlite3_bind_double(add_judgement_, 7, r.score_sum);
+    if (sqlite3_step(add_judgement_) != SQLITE_DONE) set_error("write_judgements");
+    sqlite3_reset(add_judgement_);
+    sqlite3_clear_bindings(add_judgement_);
+  }
+  commit_locked(in_tx);
+  return true;  // a local file: errors are reported in last_error(), not retried
+}
+
+std::vector<StateStore::QualityRow> SqliteStateStore::judgements_since(std::chrono::system_clock::time_point since) {
+  std::vector<QualityRow> rows;
+  std::lock_guard lock(mu_);
+  sqlite3_bind_int64(judgements_since_, 1, hour_bucket(since));
+  int rc;
+  while ((rc = sqlite3_step(judgements_since_)) == SQLITE_ROW) {
+    QualityRow q;
+    q.route = reinterpret_cast<const char*>(sqlite3_column_text(judgements_since_, 0));
+    q.backend = reinterpret_cast<const char*>(sqlite3_column_text(judgements_since_, 1));
+    q.judged = static_cast<std::uint64_t>(sqlite3_column_int64(judgements_since_, 2));
+    q.wins = static_cast<std::uint64_t>(sqlite3_column_int64(judgements_since_, 3));
+    q.ties = static_cast<std::uint64_t>(sqlite3_column_int64(judgements_since_, 4));
+    q.score_sum = sqlite3_column_double(judgements_since_, 5);
+    rows.push_back(std::move(q));
+  }
+  if (rc != SQLITE_DONE) set_error("judgements_since");
+  sqlite3_reset(judgements_since_);
+  sqlite3_clear_bindings(judgements_since_);
+  return rows;
 }
 
 bool SqliteStateStore::put_response(const std::string& tenant, const std::string& id, const std::string& json,

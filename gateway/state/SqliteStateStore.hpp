@@ -27,6 +27,8 @@ class SqliteStateStore final : public StateStore {
   void record_usage(const UsageRecord&) override;
   bool write_batch(const std::vector<UsageRecord>& usage, const std::vector<SpendDelta>& spend) override;
   std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) override;
+  bool write_judgements(const std::vector<JudgementRecord>&) override;
+  std::vector<QualityRow> judgements_since(std::chrono::system_clock::time_point since) override;
   bool put_response(const std::string& tenant, const std::string& id, const std::string& json,
                     std::chrono::system_clock::time_point expires_at) override;
   ResponseLookup get_response(const std::string& tenant, const std::string& id) override;
@@ -50,6 +52,8 @@ class SqliteStateStore final : public StateStore {
   sqlite3_stmt* get_spend_ = nullptr;
   sqlite3_stmt* add_usage_ = nullptr;
   sqlite3_stmt* usage_since_ = nullptr;
+  sqlite3_stmt* add_judgement_ = nullptr;
+  sqlite3_stmt* judgements_since_ = nullptr;
   sqlite3_stmt* put_response_ = nullptr;
   sqlite3_stmt* get_response_ = nullptr;
   sqlite3_stmt* delete_response_ = nullptr;

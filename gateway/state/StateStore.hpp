@@ -1,5 +1,5 @@
-// Shared, durable gateway state: tenant spend per budget window and hourly
-// usage counters for the cost report. Interface with three implementations
+// Shared, durable gateway state: tenant spend per budget window, hourly
+// usage counters and shadow judgements for the cost report. Interface with three implementations
 // (Envoy style): SqliteStateStore (embedded default, WAL, survives restarts),
 // RedisStateStore (shared by several replicas), MemoryStateStore (tests).
 //
@@ -28,6 +28,15 @@ struct UsageRecord {
   double cost_usd = 0;
   std::chrono::system_clock::time_point at{};
   std::uint64_t requests = 1;  // requests summed into this record
+};
+
+// One side of shadow judgements (or several summed) of (route, backend), in
+// the UTC hour of `at`: for the cost report's quality columns.
+struct JudgementRecord {
+  std::string route, backend;
+  std::uint64_t judged = 1, wins = 0, ties = 0;
+  double score_sum = 0;
+  std::chrono::system_clock::time_point at{};
 };
 
 // A stored Responses API conversation looked up by (tenant, response id).
@@ -66,6 +75,13 @@ class StateStore {
   // after the hour that contains `since`.
   using UsageRow = cost::UsageRow;  // route, backend, input, output, cached, requests, cost_usd, peak_tokens_per_hour
   virtual std::vector<UsageRow> usage_since(std::chrono::system_clock::time_point since) = 0;
+  // Shadow judgements, added per (route, backend, hour) — Accounting's flush
+  // writes them in one transaction or round trip; false: not written (the
+  // caller keeps them). Read back per (route, backend) from the hour that
+  // contains `since`.
+  virtual bool write_judgements(const std::vector<JudgementRecord>&) = 0;
+  using QualityRow = cost::QualityRow;  // route, backend, judged, wins, ties, score_sum
+  virtual std::vector<QualityRow> judgements_since(std::chrono::system_clock::time_point since) = 0;
   // Responses API conversations (POST /v1/responses with store): one JSON
   // text per (tenant, response id), gone after expires_at. Tenant-scoped: a
   // lookup with another tenant's name finds nothing. put returns false when

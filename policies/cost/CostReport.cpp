@@ -20,7 +20,28 @@ std::vector<std::string> route_backends(const config::RouteConfig& r) {
   for (const auto& t : r.targets) add(t.backend);
   for (const auto& w : r.when)
     for (const auto& t : w.targets) add(t.backend);
+  if (r.shadow) add(r.shadow->backend);
   return out;
+}
+
+boost::json::object quality_json(const std::vector<QualityRow>& quality, const std::string& route,
+                                 const std::string& backend) {
+  QualityRow q;
+  for (const auto& r : quality)
+    if (r.route == route && r.backend == backend) q = r;
+  boost::json::object o;
+  o["judged"] = q.judged;
+  o["wins"] = q.wins;
+  o["ties"] = q.ties;
+  o["losses"] = q.judged >= q.wins + q.ties ? q.judged - q.wins - q.ties : 0;
+  if (q.judged) {
+    o["mean_judge_score"] = q.score_sum / static_cast<double>(q.judged);
+    o["win_rate"] = (static_cast<double>(q.wins) + static_cast<double>(q.ties) / 2) / static_cast<double>(q.judged);
+  } else {
+    o["mean_judge_score"] = nullptr;
+    o["win_rate"] = nullptr;
+  }
+  return o;
 }
 
 boost::json::object break_even_json(const config::BackendConfig& remote, const config::BackendConfig& local,
@@ -58,7 +79,8 @@ boost::json::array pairs_json(const config::Config& cfg, const config::BackendCo
   return arr;
 }
 
-boost::json::object window_json(const config::Config& cfg, const std::vector<UsageRow>& rows, double days) {
+boost::json::object window_json(const config::Config& cfg, const std::vector<UsageRow>& rows,
+                                const std::vector<QualityRow>& quality, double days) {
   boost::json::object w;
   w["days"] = days;
   boost::json::array routes;
@@ -67,6 +89,9 @@ boost::json::object window_json(const config::Config& cfg, const std::vector<Usa
     for (const auto& r : rows)
       if (r.route == route.name && std::find(names.begin(), names.end(), r.backend) == names.end())
         names.push_back(r.backend);
+    for (const auto& q : quality)
+      if (q.route == route.name && std::find(names.begin(), names.end(), q.backend) == names.end())
+        names.push_back(q.backend);
     boost::json::object ro;
     ro["route"] = route.name;
     std::uint64_t rin = 0, rout = 0, rreq = 0;
@@ -122,6 +147,7 @@ boost::json::object window_json(const config::Config& cfg, const std::vector<Usa
         }
       }
       if (b) bo["break_even"] = pairs_json(cfg, *b, names, per_day, peak_tps, share);
+      bo["quality"] = quality_json(quality, route.name, name);
       backends.push_back(std::move(bo));
     }
     const std::uint64_t rtokens = rin + rout;
@@ -175,13 +201,16 @@ std::string pad(std::string s, size_t w) {
 
 boost::json::object cost_report(const config::Config& cfg, const std::vector<UsageRow>& day,
                                 const std::vector<UsageRow>& week, const std::vector<UsageRow>& month,
-                                std::chrono::system_clock::time_point now) {
+                                std::chrono::system_clock::time_point now,
+                                const std::vector<QualityRow>& quality_day,
+                                const std::vector<QualityRow>& quality_week,
+                                const std::vector<QualityRow>& quality_month) {
   boost::json::object o;
   o["generated_at"] = iso8601(now);
   boost::json::object windows;
-  windows["day"] = window_json(cfg, day, 1);
-  windows["week"] = window_json(cfg, week, 7);
-  windows["month"] = window_json(cfg, month, 30);
+  windows["day"] = window_json(cfg, day, quality_day, 1);
+  windows["week"] = window_json(cfg, week, quality_week, 7);
+  windows["month"] = window_json(cfg, month, quality_month, 30);
   o["windows"] = std::move(windows);
   return o;
 }
@@ -203,7 +232,8 @@ std::string cost_report_table(const boost::json::object& report) {
              fmt("$%.4f", num(r.at("spend_usd"))) + ", " + fmt("%.0f", num(r.at("tokens_per_day"))) +
              " tokens/day\n";
       out += "  " + pad("backend", 20) + pad("locality", 9) + pad("requests", 10) + pad("tokens", 12) +
-             pad("spend", 12) + pad("util", 8) + "same tokens elsewhere\n";
+             pad("spend", 12) + pad("util", 8) + pad("judged", 8) + pad("score", 7) + pad("win rate", 10) +
+             "same tokens elsewhere\n";
       for (const auto& bv : r.at("backends").as_array()) {
         const auto& b = bv.as_object();
         std::string elsewhere;
@@ -214,10 +244,19 @@ std::string cost_report_table(const boost::json::object& report) {
                        str(e.if_contains("basis")) + ")";
         }
         const auto* util = b.if_contains("utilisation");
+        // Quality from shadow judgements: "-" where nothing was judged.
+        std::string judged = "-", score = "-", win_rate = "-";
+        if (const auto* q = b.if_contains("quality"); q && q->is_object() && num(q->as_object().at("judged")) > 0) {
+          const auto& qo = q->as_object();
+          judged = fmt("%.0f", num(qo.at("judged")));
+          score = fmt("%.1f", num(qo.at("mean_judge_score")));
+          win_rate = fmt("%.0f%%", num(qo.at("win_rate")) * 100);
+        }
         out += "  " + pad(str(b.if_contains("backend")), 20) + pad(str(b.if_contains("locality")), 9) +
                pad(fmt("%.0f", num(b.at("requests"))), 10) + pad(fmt("%.0f", num(b.at("tokens"))), 12) +
                pad(fmt("$%.4f", num(b.at("spend_usd"))), 12) +
-               pad(util ? fmt("%.1f%%", num(*util) * 100) : "-", 8) + elsewhere + "\n";
+               pad(util ? fmt("%.1f%%", num(*util) * 100) : "-", 8) + pad(judged, 8) + pad(score, 7) +
+               pad(win_rate, 10) + elsewhere + "\n";
       }
       for (const auto& pv : r.at("break_even").as_array()) {
         const auto& p = pv.as_object();

@@ -277,3 +277,41 @@ TEST_CASE("rate limiter: a token estimate near 2^64 is refused, not wrapped", "[
   CHECK(cost::saturating_add(UINT64_MAX - 1, 5) == UINT64_MAX);
   CHECK(cost::saturating_add(2, 3) == 5);
 }
+
+TEST_CASE("cost report: quality columns from shadow judgements, per window, shadow backend listed",
+          "[cost][report][shadow]") {
+  auto cfg = test::make_config();
+  cfg.routes[0].targets = {{"openai-gpt4o", 1}};
+  cfg.routes[0].shadow = config::ShadowConfig{"local-qwen", 0.05, 8};
+  std::vector<cost::UsageRow> day = {{"chat", "openai-gpt4o", 1000, 500, 0, 10, 0.0075, 1500}};
+  // 4 judgements: the remote won 2, the local 1, 1 tie; scores summed.
+  std::vector<cost::QualityRow> quality = {{"chat", "openai-gpt4o", 4, 2, 1, 33},
+                                           {"chat", "local-qwen", 4, 1, 1, 30}};
+  const auto now = sys_days{2026y / November / 30} + 12h;
+  auto rep = cost::cost_report(cfg, day, day, day, now, quality, quality, {});
+  const auto& backends = rep.at("windows").at("day").at("routes").as_array()[0].at("backends").as_array();
+  REQUIRE(backends.size() == 2);  // the shadow backend is listed although no client request went there
+  const auto& remote = backends[0].as_object();
+  CHECK(remote.at("backend").as_string() == "openai-gpt4o");
+  const auto& rq = remote.at("quality").as_object();
+  CHECK(rq.at("judged").to_number<double>() == 4);
+  CHECK(rq.at("mean_judge_score").to_number<double>() == Approx(33.0 / 4));
+  CHECK(rq.at("win_rate").to_number<double>() == Approx((2 + 0.5) / 4));
+  CHECK(rq.at("losses").to_number<double>() == 1);
+  const auto& local = backends[1].as_object();
+  CHECK(local.at("backend").as_string() == "local-qwen");
+  CHECK(local.at("requests").to_number<double>() == 0);
+  CHECK(local.at("quality").at("mean_judge_score").to_number<double>() == Approx(7.5));
+  CHECK(local.at("quality").at("win_rate").to_number<double>() == Approx((1 + 0.5) / 4));
+  // Nothing judged in the month window: counts 0, mean and rate null.
+  const auto& month = rep.at("windows").at("month").at("routes").as_array()[0].at("backends").as_array();
+  CHECK(month[0].at("quality").at("judged").to_number<double>() == 0);
+  CHECK(month[0].at("quality").at("mean_judge_score").is_null());
+  CHECK(month[0].at("quality").at("win_rate").is_null());
+
+  const std::string table = cost::cost_report_table(rep);
+  CHECK(table.find("judged") != std::string::npos);
+  CHECK(table.find("8.2") != std::string::npos);  // 33 / 4 = 8.25, one decimal
+  CHECK(table.find("62%") != std::string::npos);  // (2 + 1/2) / 4
+  CHECK(table.find("7.5") != std::string::npos);
+}

@@ -59,6 +59,27 @@ void exercise(state::StateStore& s) {
   CHECK(rows[1].cost_usd == Approx(0.5));
   CHECK(s.usage_since(t - 72h).size() == 2);
   CHECK(s.usage_since(t + 3h).empty());
+
+  // Shadow judgements: summed per (route, backend) over the hours asked for.
+  CHECK(s.write_judgements({{"chat", "local-qwen", 1, 1, 0, 8, t},
+                            {"chat", "openai-gpt4o", 1, 0, 0, 6, t},
+                            {"chat", "local-qwen", 2, 0, 1, 13.5, t + 1h},
+                            {"chat", "local-qwen", 5, 5, 0, 50, t - 48h}}));  // too old
+  CHECK(s.write_judgements({{"chat", "local-qwen", 1, 0, 1, 7, t + 10min}}));  // adds to the same hour
+  auto quality = s.judgements_since(t - 1h);
+  std::sort(quality.begin(), quality.end(), [](auto& a, auto& b) { return a.backend < b.backend; });
+  REQUIRE(quality.size() == 2);
+  CHECK(quality[0].route == "chat");
+  CHECK(quality[0].backend == "local-qwen");
+  CHECK(quality[0].judged == 4);
+  CHECK(quality[0].wins == 1);
+  CHECK(quality[0].ties == 2);
+  CHECK(quality[0].score_sum == Approx(28.5));
+  CHECK(quality[1].backend == "openai-gpt4o");
+  CHECK(quality[1].judged == 1);
+  CHECK(quality[1].score_sum == Approx(6));
+  CHECK(s.judgements_since(t + 3h).empty());
+  CHECK(s.judgements_since(t - 72h).size() == 2);
   CHECK(s.last_error().empty());
 }
 
@@ -101,6 +122,7 @@ TEST_CASE("sqlite state store: spend survives a restart", "[state][sqlite]") {
     s->add_spend("finance", "2026-11-30", "2026-11", 0.25);
     CHECK(s->spend("finance", "2026-11-30") == Approx(2.0));
     CHECK(s->usage_since(sys_days{2026y / November / 30}).size() == 2);
+    CHECK(s->judgements_since(sys_days{2026y / November / 30}).size() == 2);
   }
   // WAL mode is on.
   {
