@@ -11,21 +11,8 @@ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILE
   -DHGW_SANITIZE=ON -Wno-dev >/dev/null
 nice -n "${NICE:-15}" cmake --build "$BUILD_DIR" -j"$(nproc)"
 
-# The Redis state-store test needs a server: the same private one as test.sh.
-started_redis=""
-cleanup() {
-  if [ -n "$started_redis" ] && [ -f "$started_redis/redis.pid" ]; then
-    kill "$(cat "$started_redis/redis.pid")" 2>/dev/null || true
-  fi
-  [ -n "$started_redis" ] && rm -rf "$started_redis"
-}
-trap cleanup EXIT
-if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
-  started_redis=$(mktemp -d)
-  redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no --daemonize yes \
-    --pidfile "$started_redis/redis.pid" --dir "$started_redis" --logfile "$started_redis/redis.log"
-  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 0.1; done
-fi
+# A Redis server for the state-store tests (started here when none runs).
+source scripts/test-redis.sh
 
 # halt_on_error: the first report fails the test; the stack goes to its output.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=0}
