@@ -11,15 +11,14 @@
 // tests/sim/JudgeModel.hpp).
 #include "tests/integration/GatewayFixture.hpp"
 
+#include "gateway/eval/JudgePrompt.hpp"
 #include "policies/auth/ApiKey.hpp"
 #include "policies/cost/Budget.hpp"
+#include "tests/integration/ScriptedUpstream.hpp"
 #include "tests/sim/JudgeModel.hpp"
 
 #include <boost/json.hpp>
 
-#include <sys/socket.h>
-
-#include <atomic>
 #include <sstream>
 #include <thread>
 
@@ -343,6 +342,8 @@ TEST_CASE("judge scores and wins in /metrics and in the cost report, with the ex
   CHECK(asked[2].body.find("<answer_a>\\nscore=9 answer\\n</answer_a>") != std::string::npos);
   CHECK(asked[3].body.find("<answer_a>\\n" + kShadowAnswer + "\\n</answer_a>") != std::string::npos);
   CHECK(asked[0].body.find("\"response_format\"") != std::string::npos);  // JSON-constrained
+  // hybridgw eval's default rubric is the system message.
+  CHECK(json::parse(asked[0].body).at("messages").at(0).at("content").as_string() == eval::default_rubric());
 
   CHECK(gw.metric("hybridgw_judge_score_count", {"route=\"chat\"", "backend=\"local\""}) == 3);
   CHECK(gw.metric("hybridgw_judge_score_sum", {"route=\"chat\"", "backend=\"local\""}) == 17);
@@ -433,6 +434,26 @@ TEST_CASE("shadow backend down or too slow: outcome error or timeout, the client
     }
     REQUIRE(eventually([&] { return shadow_count(gw, "error") == 3; }));
     CHECK(gw.metric("hybridgw_requests_total", {"code=\"200\""}) == 3);
+  }
+  SECTION("an error status") {
+    TestGateway gw(gw_yaml(s, "{ backend: shadow, sample: 1 }"));
+    s.shadow->set_fault("status=500");
+    auto r = post_json(gw.port(), "/v1/chat/completions", chat("still here"));
+    REQUIRE(r.status == 200);
+    CHECK(answer_text(r) == "still here");
+    REQUIRE(eventually([&] { return shadow_count(gw, "error") == 1; }));
+  }
+  SECTION("an answer that is not JSON") {
+    ScriptedUpstream broken([](const std::string&) {
+      return std::string("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\nnot json");
+    });
+    std::string yaml = gw_yaml(s, "{ backend: shadow, sample: 1 }");
+    const std::string from = "127.0.0.1:" + std::to_string(s.shadow->port());
+    yaml.replace(yaml.find(from), from.size(), "127.0.0.1:" + std::to_string(broken.port()));
+    TestGateway gw(yaml);
+    REQUIRE(post_json(gw.port(), "/v1/chat/completions", chat("still here")).status == 200);
+    REQUIRE(eventually([&] { return shadow_count(gw, "error") == 1; }));
+    CHECK(broken.requests().size() == 1);
   }
   SECTION("slower than its timeouts") {
     s.shadow->set_latency_ms(2000);
