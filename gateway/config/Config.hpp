@@ -5,6 +5,7 @@
 // never needs to ask whether a value was given.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -230,6 +231,9 @@ struct TenantConfig {
   std::string region;
   std::string data_class;               // floor; empty = lowest class
   std::vector<std::string> routes;      // empty = all routes
+  bool may_use(std::string_view route) const {
+    return routes.empty() || std::find(routes.begin(), routes.end(), route) != routes.end();
+  }
   std::vector<std::string> export_basis;  // residency exceptions: regions globs allowed
   BudgetConfig budget;
   RateLimitConfig rate_limit;

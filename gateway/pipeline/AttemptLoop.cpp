@@ -104,7 +104,7 @@ awaitable<void> continue_stream(Services& services, upstream::PoolSet& pools, Ca
     }
   }
   co_await end_broken_stream(call, *c.pipeline, c.from, c.reason, c.message);
-  call.usage = c.carried;
+  call.usage = carried_usage(call);
 }
 
 }  // namespace

@@ -105,11 +105,10 @@ std::string class_of(const json::object& record) {
 // The higher of two data classes in config order; a class the config no
 // longer knows counts as the highest (the compliance decision says so).
 std::string higher_class(const config::Config& cfg, const std::string& a, const std::string& b) {
-  auto rank = [&](const std::string& c) -> long {
+  auto rank = [&](const std::string& c) {
     if (c.empty()) return -1;
-    const auto& classes = cfg.compliance.classes;
-    const auto it = std::find(classes.begin(), classes.end(), c);
-    return it == classes.end() ? std::numeric_limits<long>::max() : it - classes.begin();
+    const int r = compliance::class_rank(cfg.compliance.classes, c);
+    return r < 0 ? std::numeric_limits<int>::max() : r;
   };
   return rank(b) > rank(a) ? b : a;
 }

@@ -45,9 +45,7 @@ void account_usage(Services& services, Call& call) {
   for (const auto& [backend, part] : call.earlier_usage) {
     if (!part.known) continue;
     total += account_part(services, call, backend, part, 0);
-    last.input -= std::min(last.input, part.input);
-    last.output -= std::min(last.output, part.output);
-    last.cached -= std::min(last.cached, part.cached);
+    last = protocol::without(last, part);
   }
   if (call.earlier_usage.empty() || last.input + last.output > 0)
     total += account_part(services, call, call.backend, last, call.earlier_usage.empty() ? call.cost_usd : 0);

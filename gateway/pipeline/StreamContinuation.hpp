@@ -20,20 +20,20 @@ struct StreamContinuation {
   int from = -1;                                      // the backend whose stream broke last
   failover::Outcome reason = failover::Outcome::reset;
   std::string message;                                // why, for the SSE error when nothing continues it
-  protocol::TokenUsage carried;                       // usage of the attempts so far
 };
+
+// The usage of the attempts a continued stream has had so far (call.earlier_usage).
+protocol::TokenUsage carried_usage(const Call& call);
 
 // Whether the route continues broken streams and this one can be continued
 // from its text (a single text answer: no tool calls, refusals, n > 1).
 bool continuation_wanted(const Call& call, const protocol::StreamPipeline& pipeline);
 
-// Whether backend b, a target of the plan, may continue the stream: it takes
-// a prefill, serves the endpoint, is not the one that broke, and — when the
-// partial answer holds a detected value — is local: a remote backend is not
-// sent text that compliance would have to look at again.
-bool may_continue_on(const Call& call, int b, int broken, const std::string& partial_answer);
-
-// The first position after `after` in the plan that may continue, or -1.
+// The first position after `after` in the plan whose backend may continue
+// the stream, or -1: it takes a prefill, serves the endpoint, is not the one
+// that broke, and — when a detector finds something in the partial answer
+// (scanned once, when a remote backend is next in line) — is local: a remote
+// backend is not sent text that compliance would have to look at again.
 int next_continuation(const Call& call, std::size_t after, int broken, const std::string& partial_answer);
 
 // The plan position of backend b (its first), or the plan's size.

@@ -26,14 +26,6 @@ Outcome outcome_of_state(State s) {
   return Outcome::malformed;
 }
 
-protocol::TokenUsage plus(protocol::TokenUsage a, const protocol::TokenUsage& b) {
-  a.input += b.input;
-  a.output += b.output;
-  a.cached += b.cached;
-  a.known = a.known || b.known;
-  return a;
-}
-
 class Relay {
  public:
   Relay(Call& call, int b, upstream::Exchange& ex, AttemptResult& r)
@@ -43,7 +35,7 @@ class Relay {
       // The client's stream is open (committed): this attempt goes on from
       // what it has, behind the same encoder and filter.
       pipeline_ = call.continuation->pipeline.get();
-      pipeline_->continue_with(codec, call.request_id, call.continuation->carried);
+      pipeline_->continue_with(codec, call.request_id, carried_usage(call));
       committed_ = true;
       continuing_ = true;
       return;
@@ -183,13 +175,11 @@ class Relay {
   // message_start counts one output token): the content sent counts at least.
   protocol::TokenUsage own_usage() const {
     const protocol::TokenUsage carried = pipeline_->carried_usage();
-    const std::uint64_t prompt = call_.features.estimated_prompt_tokens + (continuing_ ? carried.output : 0);
+    const std::uint64_t prompt = call_.features.estimated_prompt_tokens + carried.output;  // a prefill is prompt too
     const auto used = cost::broken_stream_usage(prompt, static_cast<std::uint64_t>(pipeline_->content_chunks()));
-    protocol::TokenUsage u = pipeline_->usage();
-    if (!u.known) return {used.input, used.output, used.cached, used.output > 0};
-    u.input -= std::min(u.input, carried.input);
-    u.output -= std::min(u.output, carried.output);
-    u.cached -= std::min(u.cached, carried.cached);
+    const protocol::TokenUsage reported = pipeline_->usage();
+    if (!reported.known) return {used.input, used.output, used.cached, used.output > 0};
+    protocol::TokenUsage u = without(reported, carried);
     if (r_.outcome != Outcome::success) {
       u.input = std::max(u.input, used.input);
       u.output = std::max(u.output, used.output);
@@ -204,9 +194,7 @@ class Relay {
       call_.continuation->pipeline = std::move(own_pipeline_);
     }
     auto& c = *call_.continuation;
-    const protocol::TokenUsage own = own_usage();
-    call_.earlier_usage.emplace_back(b_, own);
-    c.carried = plus(c.carried, own);
+    call_.earlier_usage.emplace_back(b_, own_usage());
     c.from = b_;
     c.reason = outcome;
     c.message = message;
@@ -214,8 +202,7 @@ class Relay {
   }
 
   void account_usage() {
-    const protocol::TokenUsage carried = continuing_ ? call_.continuation->carried : protocol::TokenUsage{};
-    call_.usage = plus(carried, own_usage());
+    call_.usage = pipeline_->carried_usage() + own_usage();
     if (!call_.usage.known) call_.usage = {};
   }
 

@@ -3,7 +3,6 @@
 #include "gateway/pipeline/ClientReplies.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
 
-#include <algorithm>
 
 namespace hgw::pipeline {
 
@@ -30,8 +29,7 @@ awaitable<void> serve_token_count(Call& call) {
     const std::string message = "model '" + std::string(model) + "' is not served here; GET /v1/models lists them";
     co_return co_await reply_error(call, 404, message, "invalid_request_error", "model_not_found");
   }
-  if (call.tenant && !call.tenant->routes.empty() &&
-      std::find(call.tenant->routes.begin(), call.tenant->routes.end(), route->name) == call.tenant->routes.end()) {
+  if (call.tenant && !call.tenant->may_use(route->name)) {
     const std::string message = "Tenant '" + call.tenant->name + "' is not allowed to use route '" + route->name + "'.";
     co_return co_await reply_error(call, 403, message, "permission_error", "route_not_allowed");
   }

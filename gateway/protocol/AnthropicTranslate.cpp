@@ -331,13 +331,6 @@ std::string_view stop_reason_for(std::string_view finish_reason) {
   return "end_turn";
 }
 
-json::object openai_usage(const TokenUsage& u) {
-  return {{"prompt_tokens", u.input},
-          {"completion_tokens", u.output},
-          {"total_tokens", u.input + u.output},
-          {"prompt_tokens_details", {{"cached_tokens", u.cached}}}};
-}
-
 json::object anthropic_usage(const TokenUsage& u) {
   // OpenAI does not say which input tokens were written to a cache: none here.
   return {{"input_tokens", u.input >= u.cached ? u.input - u.cached : 0},

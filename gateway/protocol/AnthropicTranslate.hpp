@@ -36,8 +36,8 @@ struct Translation {
 std::string_view finish_reason_for(std::string_view stop_reason);
 // OpenAI finish_reason → Anthropic stop_reason (the reverse; unknown → end_turn).
 std::string_view stop_reason_for(std::string_view finish_reason);
-// Usage objects in each format from the common TokenUsage (cached ⊆ input).
-boost::json::object openai_usage(const TokenUsage& u);
+// Usage objects in each format from the common TokenUsage (cached ⊆ input);
+// the OpenAI one is protocol::openai_usage (OpenAiWire.hpp).
 boost::json::object anthropic_usage(const TokenUsage& u);
 
 // ---- gateway → Anthropic backend (client spoke OpenAI) ---------------------

@@ -100,6 +100,28 @@ TokenUsage usage_from(const UsageCounts& c) {
   return u;
 }
 
+TokenUsage operator+(TokenUsage a, const TokenUsage& b) {
+  a.input += b.input;
+  a.output += b.output;
+  a.cached += b.cached;
+  a.known = a.known || b.known;
+  return a;
+}
+
+TokenUsage without(TokenUsage total, const TokenUsage& part) {
+  total.input -= std::min(total.input, part.input);
+  total.output -= std::min(total.output, part.output);
+  total.cached -= std::min(total.cached, part.cached);
+  return total;
+}
+
+json::object openai_usage(const TokenUsage& u) {
+  return {{"prompt_tokens", u.input},
+          {"completion_tokens", u.output},
+          {"total_tokens", u.input + u.output},
+          {"prompt_tokens_details", {{"cached_tokens", u.cached}}}};
+}
+
 TokenUsage read_usage(const json::object& response) {
   const auto* usage_v = response.if_contains("usage");
   if (!usage_v || !usage_v->is_object()) return {};

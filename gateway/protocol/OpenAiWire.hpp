@@ -24,6 +24,15 @@ struct TokenUsage {
   std::uint64_t input = 0, output = 0, cached = 0;
   bool known = false;
 };
+// Usage of several attempts of one answer (a continued stream): their sum,
+// known when a part is; and what is left of a total without one part, each
+// count at least zero.
+TokenUsage operator+(TokenUsage a, const TokenUsage& b);
+TokenUsage without(TokenUsage total, const TokenUsage& part);
+
+// The OpenAI usage object: prompt, completion and total tokens, cached tokens
+// in prompt_tokens_details.
+boost::json::object openai_usage(const TokenUsage& u);
 
 // {"error":{"message":…,"type":…,"code":…}}
 std::string error_body(std::string_view message, std::string_view type, std::string_view code);

@@ -69,8 +69,7 @@ void put_back_native(const json::object& extras, json::object& b) {
     for (const auto& tool : hosted->as_array()) tools.push_back(tool);
     b["tools"] = std::move(tools);
   }
-  for (const char* key : {"include", "reasoning", "prompt_cache_key", "safety_identifier", "service_tier", "truncation",
-                          "top_logprobs", "max_tool_calls", "metadata"})
+  for (const char* key : detail::kNativeOnlyFields)
     if (const json::value* v = extras.if_contains(key)) b[key] = *v;
   if (const json::value* verbosity = extras.if_contains("verbosity")) {
     json::object text;
@@ -251,10 +250,7 @@ json::object response_to_chat(const json::object& response) {
                                                          {"finish_reason", finish}}}}};
   const TokenUsage u = read_responses_usage(response);
   if (u.known) {
-    json::object usage{{"prompt_tokens", u.input},
-                       {"completion_tokens", u.output},
-                       {"total_tokens", u.input + u.output},
-                       {"prompt_tokens_details", json::object{{"cached_tokens", u.cached}}}};
+    json::object usage = openai_usage(u);
     if (const json::object* ru = obj(response, "usage"))
       if (const json::object* od = obj(*ru, "output_tokens_details"))
         if (auto reasoning = integer(*od, "reasoning_tokens"))
@@ -341,10 +337,7 @@ bool ResponsesStreamToChat::feed(const SseEvent& event, std::vector<std::string>
       usage_ = read_responses_usage(*response);
       if (usage_.known) {
         json::object c = chunk_object(json::array{});
-        c["usage"] = json::object{{"prompt_tokens", usage_.input},
-                                  {"completion_tokens", usage_.output},
-                                  {"total_tokens", usage_.input + usage_.output},
-                                  {"prompt_tokens_details", json::object{{"cached_tokens", usage_.cached}}}};
+        c["usage"] = openai_usage(usage_);
         payloads.push_back(json::serialize(c));
       }
     }

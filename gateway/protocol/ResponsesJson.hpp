@@ -44,6 +44,12 @@ inline std::uint64_t chat_reasoning_tokens(const boost::json::object& chat) {
   return n && *n > 0 ? static_cast<std::uint64_t>(*n) : 0;
 }
 
+// Request fields only a native Responses backend can use, carried for it
+// through the chat form as they are (kNativeResponsesExtras).
+inline constexpr const char* kNativeOnlyFields[] = {"include",      "reasoning",    "prompt_cache_key",
+                                                    "safety_identifier", "service_tier", "truncation",
+                                                    "top_logprobs", "max_tool_calls", "metadata"};
+
 // Item ids are derived from the response id ("resp_X" → "msg_X_0", "fc_X_1"),
 // so that they are unique wherever response ids are, and the translators stay
 // pure (no random source) and their output testable byte for byte.

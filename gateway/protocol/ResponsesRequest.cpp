@@ -592,8 +592,7 @@ RequestTranslation responses_request_to_chat(const json::object& in, const json:
   json::object extras;
   if (!hosted.empty()) extras["tools"] = std::move(hosted);
   if (!items.developer_messages().empty()) extras["developer_messages"] = std::move(items.developer_messages());
-  for (const char* key : {"include", "reasoning", "prompt_cache_key", "safety_identifier", "service_tier", "truncation",
-                          "top_logprobs", "max_tool_calls", "metadata"})
+  for (const char* key : detail::kNativeOnlyFields)
     if (const json::value* v = in.if_contains(key); v && !v->is_null()) extras[key] = *v;
   if (const json::object* text = obj(in, "text"))
     if (const json::value* verbosity = text->if_contains("verbosity"); verbosity && !verbosity->is_null())

@@ -120,12 +120,7 @@ TokenUsage StreamPipeline::usage() const {
   TokenUsage u = transformer_.usage();  // after a splice: the editor's sum
   if (u.known || !decoder_) return u;
   u = decoder_->usage();
-  if (u.known && splice_) {
-    u.input += splice_->carried().input;
-    u.output += splice_->carried().output;
-    u.cached += splice_->carried().cached;
-  }
-  return u;
+  return u.known && splice_ ? splice_->carried() + u : u;
 }
 
 TokenUsage StreamPipeline::carried_usage() const { return splice_ ? splice_->carried() : TokenUsage{}; }

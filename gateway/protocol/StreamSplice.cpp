@@ -8,13 +8,6 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
 
-json::object usage_object(const TokenUsage& u) {
-  return {{"prompt_tokens", u.input},
-          {"completion_tokens", u.output},
-          {"total_tokens", u.input + u.output},
-          {"prompt_tokens_details", json::object{{"cached_tokens", u.cached}}}};
-}
-
 }  // namespace
 
 Prefill make_prefill(std::string_view partial) {
@@ -94,13 +87,9 @@ void SpliceEditor::handle(const SseEvent& event, std::string& out) {
   for (const auto& [key, value] : identity_) chunk[key] = value;
   bool keep = false;
   if (auto* usage = chunk.if_contains("usage"); usage && usage->is_object()) {
-    const TokenUsage own = read_usage(chunk);
-    TokenUsage sum = carried_;
+    TokenUsage sum = carried_ + read_usage(chunk);
     sum.known = true;
-    sum.input += own.input;
-    sum.output += own.output;
-    sum.cached += own.cached;
-    chunk["usage"] = usage_object(sum);
+    chunk["usage"] = openai_usage(sum);
     keep = true;
   }
   if (auto* choices = chunk.if_contains("choices"); choices && choices->is_array()) {

@@ -19,10 +19,16 @@ const char* to_string(ComplianceDecision::Action a) {
   return "route";
 }
 
-bool glob_match(std::string_view p, std::string_view t) {
+int class_rank(const std::vector<std::string>& classes, std::string_view name) {
+  for (std::size_t i = 0; i < classes.size(); ++i)
+    if (classes[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+bool glob_match(std::string_view p, std::string_view t, char any_one) {
   std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
   while (ti < t.size()) {
-    if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
+    if (pi < p.size() && p[pi] != '*' && ((any_one != '\0' && p[pi] == any_one) || p[pi] == t[ti])) {
       ++pi;
       ++ti;
     } else if (pi < p.size() && p[pi] == '*') {
@@ -72,11 +78,7 @@ ComplianceDecision decide(const config::ComplianceConfig& cfg,
   ComplianceDecision d;
   const auto& classes = cfg.classes;
   const int top = classes.empty() ? 0 : static_cast<int>(classes.size()) - 1;
-  auto rank_of = [&](std::string_view name) -> int {  // -1 = unknown
-    for (std::size_t i = 0; i < classes.size(); ++i)
-      if (classes[i] == name) return static_cast<int>(i);
-    return -1;
-  };
+  auto rank_of = [&](std::string_view name) { return class_rank(classes, name); };
   auto raise = [&](int r) { d.class_rank = std::max(d.class_rank, r); };
 
   if (tenant && !tenant->data_class.empty()) {

@@ -60,7 +60,11 @@ ComplianceDecision decide(const config::ComplianceConfig& config,
                           const std::vector<Finding>& findings, std::string_view scan_failure,
                           std::string_view conversation_class = {});
 
-// Shell-style glob: '*' any run (also empty), '?' one byte. Case-sensitive.
-bool glob_match(std::string_view pattern, std::string_view text);
+// A data class's index in the ordered classes (lowest first); -1 = unknown.
+int class_rank(const std::vector<std::string>& classes, std::string_view name);
+
+// Shell-style glob: '*' any run (also empty), `any_one` one byte ('\0': no
+// such character; route model patterns have only '*'). Case-sensitive.
+bool glob_match(std::string_view pattern, std::string_view text, char any_one = '?');
 
 }  // namespace hgw::compliance

@@ -145,8 +145,7 @@ Decision plan(const PlanInput& in) {
   }
 
   // Tenant limited to some routes.
-  if (in.tenant && !in.tenant->routes.empty() &&
-      std::find(in.tenant->routes.begin(), in.tenant->routes.end(), route.name) == in.tenant->routes.end()) {
+  if (in.tenant && !in.tenant->may_use(route.name)) {
     for (auto& c : cands)
       if (c.alive) reject(d, c, "tenant", "tenant may not use this route");
     fail(d, 403, "route_not_allowed",

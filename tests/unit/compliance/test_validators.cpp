@@ -95,6 +95,9 @@ TEST_CASE("glob_match", "[compliance][validators]") {
   CHECK_FALSE(glob_match("us", "us-west"));
   CHECK(glob_match("a*b*c", "aXXbYYc"));
   CHECK_FALSE(glob_match("a*b*c", "aXXbYY"));
+  CHECK(glob_match("a*", "a*b"));               // a '*' of the pattern is the wildcard, also against a '*'
+  CHECK_FALSE(glob_match("eu-?", "eu-1", '\0'));  // without a one-character wildcard, '?' is itself
+  CHECK(glob_match("eu-?", "eu-?", '\0'));
 }
 
 TEST_CASE("resident IDs: the birth year is checked against the year of the check, not of the start",

@@ -20,6 +20,8 @@ TEST_CASE("model patterns: * stands for any run of characters", "[config][models
   CHECK_FALSE(model_matches("*-mini", "gpt-4o-mini-2024"));
   CHECK(model_matches("a*b*c", "aXXbYYbZc"));
   CHECK_FALSE(model_matches("a*b*c", "aXXbYY"));
+  CHECK(model_matches("claude-*", "claude-*x"));  // a '*' in the name the client sent is just a character
+  CHECK_FALSE(model_matches("gpt-?", "gpt-4"));     // '?' is not a wildcard in model patterns
   CHECK(model_matches("exact", "exact"));
   CHECK_FALSE(model_matches("exact", "exact-not"));
   CHECK(is_model_pattern("x*"));
