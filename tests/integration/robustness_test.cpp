@@ -56,14 +56,22 @@ TEST_CASE("an exception inside the pipeline gets an answer, is accounted, and le
   Fault fault;
   fault.install(gw);
 
+  // The slot is given back just after the answer went out: a client that
+  // asks again at once may come first on a loaded machine, so each request
+  // waits for the slot to be free (a leaked one never is).
+  auto slot_free = [&] {
+    return eventually([&] { return gw.gateway().services().snapshot()->backend(0).gate.inflight() == 0; });
+  };
   for (const char* step : {"policies", "attempt", "relay"}) {
     INFO("thrown at " << step);
+    REQUIRE(slot_free());
     fault.armed = step;
     auto r = post_json(gw.port(), "/v1/chat/completions", kChat);
     CHECK(r.status == 500);
     CHECK(r.body.find("the gateway failed while serving this request") != std::string::npos);
     CHECK(r.body.find("injected at") != std::string::npos);
     fault.armed = nullptr;
+    REQUIRE(slot_free());
     CHECK(post_json(gw.port(), "/v1/chat/completions", kChat).status == 200);
   }
   CHECK(gw.metric("hybridgw_requests_total", {"code=\"500\""}) == 3);
@@ -71,6 +79,7 @@ TEST_CASE("an exception inside the pipeline gets an answer, is accounted, and le
   CHECK(gw.gateway().services().snapshot()->backend(0).gate.inflight() == 0);
 
   // Thrown after the stream started: an SSE error event, no [DONE].
+  REQUIRE(slot_free());
   fault.armed = "stream";
   auto s = http_stream(gw.port(), "/v1/chat/completions", kStreamChat);
   fault.armed = nullptr;
@@ -80,6 +89,7 @@ TEST_CASE("an exception inside the pipeline gets an answer, is accounted, and le
   REQUIRE_FALSE(events.empty());
   CHECK(events.back().event == "error");
   for (const auto& e : events) CHECK(e.data != "[DONE]");
+  REQUIRE(slot_free());
   CHECK(post_json(gw.port(), "/v1/chat/completions", kChat).status == 200);
   CHECK(gw.metric("hybridgw_requests_total") == 8);
 }
