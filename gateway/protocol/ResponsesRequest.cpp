@@ -1,5 +1,6 @@
 #include "gateway/protocol/ResponsesRequest.hpp"
 
+#include "gateway/protocol/OpenAiWire.hpp"
 #include "gateway/protocol/ResponsesJson.hpp"
 
 #include <string>
@@ -584,7 +585,7 @@ RequestTranslation responses_request_to_chat(const json::object& in, const json:
   if (t.error = translate_sampling(in, out); !t.error.empty()) return t;
   if (const auto user = str(in.if_contains("user")); !user.empty()) out["user"] = user;
   if (const json::value* s = in.if_contains("stream"); s && s->is_bool() && s->as_bool()) out["stream"] = true;
-  // What only a Responses backend can use rides along (kNativeExtras):
+  // What only a Responses backend can use rides along (kNativeResponsesExtras):
   // chat codecs leave it out, the Responses backend codec puts it back.
   // Inside the body, it is scanned and redacted like every other field.
   // Not sent anywhere: store and previous_response_id (the gateway keeps the
@@ -597,7 +598,7 @@ RequestTranslation responses_request_to_chat(const json::object& in, const json:
   if (const json::object* text = obj(in, "text"))
     if (const json::value* verbosity = text->if_contains("verbosity"); verbosity && !verbosity->is_null())
       extras["verbosity"] = *verbosity;
-  if (!extras.empty()) out[kNativeExtras] = std::move(extras);
+  if (!extras.empty()) out[kNativeResponsesExtras] = std::move(extras);
   return t;
 }
 

@@ -4,8 +4,6 @@
 // path and say what to do, never thrown.
 #pragma once
 
-#include "gateway/protocol/OpenAiWire.hpp"
-
 #include <boost/json.hpp>
 
 #include <functional>
@@ -17,10 +15,6 @@ namespace hgw::protocol::responses {
 // Finds an item the gateway stored earlier by its id (for "item_reference"
 // inputs); nullptr when it does not know the id.
 using ItemLookup = std::function<const boost::json::object*(std::string_view item_id)>;
-
-// The member of the internal chat request that carries what only a native
-// Responses backend understands (OpenAiWire.hpp).
-inline constexpr std::string_view kNativeExtras = kNativeResponsesExtras;
 
 struct RequestOptions {
   // The id the response to this request will have: ids of input items that

@@ -30,18 +30,10 @@ void ConversationStore::run() {
     if (jobs_.empty()) break;  // stopping, and everything posted ran
     auto job = std::move(jobs_.front());
     jobs_.pop_front();
-    busy_ = true;
     lock.unlock();
     job();
     lock.lock();
-    busy_ = false;
-    if (jobs_.empty()) idle_.notify_all();
   }
-}
-
-void ConversationStore::wait_idle() {
-  std::unique_lock lock(mutex_);
-  idle_.wait(lock, [&] { return jobs_.empty() && !busy_; });
 }
 
 void ConversationStore::get(std::string tenant, std::string id, std::function<void(ResponseLookup)> done) {

@@ -27,8 +27,6 @@ class ConversationStore {
   void put(std::string tenant, std::string id, std::string json, std::chrono::system_clock::time_point expires_at,
            std::function<void(bool)> done = {});
   void remove(std::string tenant, std::string id, std::function<void(ResponseLookup::Status)> done);
-  // Waits until everything posted so far ran (tests, drain).
-  void wait_idle();
 
  private:
   void post(std::function<void()> job);
@@ -36,9 +34,9 @@ class ConversationStore {
 
   StateStore* store_;
   std::mutex mutex_;
-  std::condition_variable wake_, idle_;
+  std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;
-  bool busy_ = false, stop_ = false;
+  bool stop_ = false;
   std::string last_put_error_;
   std::thread thread_;
 };
