@@ -1,5 +1,6 @@
 #include "gateway/observability/AccessLog.hpp"
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -30,8 +31,22 @@ void append_number(std::string& out, std::uint64_t v) {
 // Milliseconds with at most three decimals, as the line always had them.
 void append_ms(std::string& out, double ms) {
   char buf[48];
-  const double rounded = std::round(ms * 1000) / 1000;
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, rounded).ptr);
+  const double micros = std::round(ms * 1000);
+  if (!(micros >= 0 && micros < 1e15)) {  // never for a latency; kept exact for anything else
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, micros / 1000).ptr);
+    return;
+  }
+  // Integer arithmetic: the same text as the shortest form of the rounded
+  // value ("12.3", "7", "0.045"), at a fraction of to_chars(double)'s cost.
+  const auto us = static_cast<std::uint64_t>(micros);
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, us / 1000).ptr);
+  if (std::uint64_t frac = us % 1000) {
+    char digits[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                      static_cast<char>('0' + frac % 10)};
+    std::size_t n = 4;
+    while (digits[n - 1] == '0') --n;
+    out.append(digits, n);
+  }
 }
 
 void append_double(std::string& out, double v) {
@@ -49,11 +64,28 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   return n;
 }
 
+// Bytes a JSON string holds as they are: printable ASCII but '"' and '\\'.
+constexpr auto kPlainJsonByte = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
+    // Runs of printable ASCII other than '"' and '\\' (nearly every field) are
+    // copied in one append: byte-wise appends cost a line several thousand
+    // instructions.
+    std::size_t plain = i;
+    while (plain < s.size() && kPlainJsonByte[static_cast<unsigned char>(s[plain])]) ++plain;
+    if (plain > i) {
+      out.append(s.data() + i, plain - i);
+      i = plain;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       if (const std::size_t n = utf8_length(s, i)) {

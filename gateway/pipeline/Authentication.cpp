@@ -1,7 +1,5 @@
 #include "gateway/pipeline/Authentication.hpp"
 
-#include "policies/auth/ApiKey.hpp"
-
 namespace hgw::pipeline {
 
 std::string_view presented_key(const server::Request& req) {
@@ -11,15 +9,8 @@ std::string_view presented_key(const server::Request& req) {
   return req["api-key"];
 }
 
-const config::TenantConfig* authenticate(const config::Config& cfg, const server::Request& request) {
-  const std::string_view key = presented_key(request);
-  if (key.empty()) return nullptr;
-  // Every tenant is compared (constant time per digest): no early exit that
-  // would tell which tenants exist.
-  const config::TenantConfig* found = nullptr;
-  for (const auto& t : cfg.tenants)
-    if (auth::key_matches(key, t.keys)) found = &t;
-  return found;
+int authenticate(const Snapshot& snapshot, const server::Request& request) {
+  return snapshot.tenant_keys().find(presented_key(request));
 }
 
 }  // namespace hgw::pipeline

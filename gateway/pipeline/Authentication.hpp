@@ -3,7 +3,7 @@
 // gateway is open.
 #pragma once
 
-#include "gateway/config/Config.hpp"
+#include "gateway/pipeline/Snapshot.hpp"
 #include "gateway/server/ClientChannel.hpp"
 
 #include <string_view>
@@ -13,7 +13,7 @@ namespace hgw::pipeline {
 // OpenAI SDKs send "Authorization: Bearer", Anthropic's x-api-key, Azure's api-key.
 std::string_view presented_key(const server::Request& request);
 
-// The tenant whose key was presented, or nullptr.
-const config::TenantConfig* authenticate(const config::Config& config, const server::Request& request);
+// The index (in config().tenants) of the tenant whose key was presented, or -1.
+int authenticate(const Snapshot& snapshot, const server::Request& request);
 
 }  // namespace hgw::pipeline

@@ -118,11 +118,11 @@ awaitable<void> ProxyHandler::serve(Call& call, shadow::ShadowTap& tap) {
                                    "service_unavailable", "gateway_overloaded", 1);
   }
   if (!cfg.tenants.empty()) {
-    call.tenant = authenticate(cfg, call.request);
-    if (!call.tenant)
+    call.tenant_index = authenticate(*call.snap, call.request);
+    if (call.tenant_index < 0)
       co_return co_await reply_error(call, 401, "missing or invalid API key: send it as 'Authorization: Bearer <key>'",
                                      "authentication_error", "invalid_api_key");
-    call.tenant_index = call.snap->tenant_index(call.tenant);
+    call.tenant = &cfg.tenants[call.tenant_index];
   }
   if (call.path == kCountTokensPath) co_return co_await serve_token_count(call);
   if (call.endpoint == policy::Endpoint::responses && call.path != "/v1/responses")

@@ -43,6 +43,8 @@ awaitable<state::QuotaGrant> admit_quota(Services& services, Call& call, double 
   call.quota_tokens = ask.estimate_tokens;
 
   auto* store = &services.quota();
+  // An in-process store decides on this thread: no hop, no timer.
+  if (store->decides_at_once()) co_return store->admit_locally(ask);
   auto start = [store, ask](std::function<void(state::QuotaGrant)> deliver) { store->admit(ask, std::move(deliver)); };
   std::function<void(state::QuotaGrant)> on_late = [store, ask](state::QuotaGrant late) {
     if (late.result == state::QuotaGrant::Result::admitted) store->settle(give_back(ask, late));

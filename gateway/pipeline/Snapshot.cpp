@@ -98,6 +98,9 @@ Snapshot::Snapshot(std::shared_ptr<const config::Config> config, obs::Metrics& m
     if (!output_filter_ || !error.empty()) throw std::runtime_error("output filter: " + error);
   }
   admin_key_ = config::env_value(config_->admin.api_key_env);
+  std::vector<const std::vector<std::string>*> keys;
+  for (const auto& t : config_->tenants) keys.push_back(&t.keys);
+  tenant_keys_ = auth::KeyTable(keys);
   if (config_->server.tls.enabled()) {
     server_tls_ = std::make_unique<ssl::context>(ssl::context::tls_server);
     server_tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |

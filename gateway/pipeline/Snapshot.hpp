@@ -9,6 +9,7 @@
 #include "gateway/Asio.hpp"
 #include "gateway/config/Config.hpp"
 #include "gateway/observability/Metrics.hpp"
+#include "policies/auth/ApiKey.hpp"
 #include "policies/compliance/DetectorSet.hpp"
 #include "policies/compliance/OutputFilter.hpp"
 #include "policies/cost/Pricing.hpp"
@@ -85,6 +86,8 @@ class Snapshot {
   bool ready(std::string* why) const;
   int route_index(const config::RouteConfig* route) const;
   int tenant_index(const config::TenantConfig* tenant) const;
+  // The tenants' key digests, parsed once (owner i = config().tenants[i]).
+  const auth::KeyTable& tenant_keys() const { return tenant_keys_; }
 
  private:
   std::shared_ptr<const config::Config> config_;
@@ -96,6 +99,7 @@ class Snapshot {
   mutable routing::WeightedState weighted_;
   std::string admin_key_;
   std::unique_ptr<ssl::context> server_tls_;
+  auth::KeyTable tenant_keys_;
 };
 
 }  // namespace hgw::pipeline

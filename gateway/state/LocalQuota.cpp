@@ -14,11 +14,9 @@ QuotaGrant LocalQuota::admit_locally(const QuotaAsk& ask) {
   if (has_budget) {
     today = spent_(t.name, ask.day_key);
     month = spent_(t.name, ask.month_key);
-    const double before_today = today + ledger_.reserved(t.name, ask.day_key);
-    const double before_month = month + ledger_.reserved(t.name, ask.month_key);
     reserved = ledger_.reserve(t, ask.day_key, ask.month_key, today, month, ask.estimate_usd, ask.now);
-    today = before_today;
-    month = before_month;
+    today += reserved.in_flight_today;
+    month += reserved.in_flight_month;
     if (reserved.status.exhausted) {
       grant = budget_refusal(t, reserved.status, ask.now);
       grant.spent_today = today;

@@ -19,6 +19,7 @@ class LocalQuota final : public QuotaStore {
 
   void admit(const QuotaAsk& ask, std::function<void(QuotaGrant)> done) override { done(admit_locally(ask)); }
   QuotaGrant admit_locally(const QuotaAsk& ask) override;
+  bool decides_at_once() const override { return true; }
   void settle(const QuotaSettle& settle) override;
   double committed_spend(const std::string& tenant, const std::string& window_key) override;
   std::string degraded() const override { return {}; }

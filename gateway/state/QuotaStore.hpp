@@ -68,6 +68,9 @@ class QuotaStore {
   virtual void admit(const QuotaAsk& ask, std::function<void(QuotaGrant)> done) = 0;
   // Decides now with this replica's own state (the caller gave up waiting).
   virtual QuotaGrant admit_locally(const QuotaAsk& ask) = 0;
+  // True when admit() always decides at once and the same as admit_locally():
+  // the caller may then skip the cross-thread wait.
+  virtual bool decides_at_once() const { return false; }
   virtual void settle(const QuotaSettle& settle) = 0;
   // The spend of a tenant's window as the budget sees it, settled plus
   // reserved (explain, gauges). May block: not for io threads.

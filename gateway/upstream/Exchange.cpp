@@ -131,25 +131,20 @@ awaitable<TransportFailure> Exchange::send(const std::string& request) {
 
 awaitable<TransportFailure> Exchange::read_some(std::string& out, bool first_token) {
   const auto& b = pool_.backend();
-  // The buffer lives with the exchange, not in this coroutine's frame: a frame
-  // that large would be a fresh 16 KB allocation for every chunk of a stream.
-  if (!read_buffer_) read_buffer_.reset(new char[kReadBufferSize]);
-  char* const buf = read_buffer_.get();
+  const std::size_t before = out.size();
   while (!parser_->is_done()) {
     bool by_deadline = false;
     conn_->tcp().expires_after(
         bounded(first_token ? b.timeouts.first_token_ms : b.timeouts.idle_ms, &by_deadline));
-    parser_->get().body().data = buf;
-    parser_->get().body().size = kReadBufferSize;
+    parser_->get().body() = &out;  // the parser appends body bytes to out
     auto [ec, n] = co_await on_stream(
         *conn_, [&](auto& s) { return http::async_read_some(s, conn_->buffer(), *parser_, use_nothrow); });
-    const std::size_t got = kReadBufferSize - parser_->get().body().size;
-    out.append(buf, got);
+    parser_->get().body() = nullptr;
     if (ec && ec != http::error::need_buffer)
       co_return classify(ec, first_token ? TransportFailure::timeout_first_token
                                          : TransportFailure::timeout_idle,
                          by_deadline);
-    if (got > 0) break;
+    if (out.size() > before) break;
   }
   conn_->tcp().expires_never();
   co_return TransportFailure::none;

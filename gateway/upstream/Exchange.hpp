@@ -4,6 +4,7 @@
 #pragma once
 
 #include "gateway/config/Config.hpp"
+#include "gateway/upstream/AppendBody.hpp"
 #include "gateway/upstream/BackendPool.hpp"
 
 #include <optional>
@@ -61,9 +62,7 @@ class Exchange {
   BackendPool& pool_;
   Clock::time_point deadline_;
   std::unique_ptr<UpstreamConnection> conn_;
-  std::optional<http::response_parser<http::buffer_body>> parser_;
-  static constexpr std::size_t kReadBufferSize = 16 * 1024;
-  std::unique_ptr<char[]> read_buffer_;  // body bytes land here first (read_some)
+  std::optional<http::response_parser<AppendBody>> parser_;
   bool aborted_ = false;
 };
 

@@ -6,18 +6,24 @@ BudgetLedger::Reserved BudgetLedger::reserve(const config::TenantConfig& tenant,
                                              const std::string& month_key, double spent_today, double spent_month,
                                              double estimate, std::chrono::system_clock::time_point now) {
   std::lock_guard lock(mutex_);
-  auto in_flight = [&](const std::string& window) {
-    auto it = reserved_.find({tenant.name, window});
-    return it == reserved_.end() ? 0.0 : it->second;
-  };
+  // One look-up per window: the entries are made (at 0) when missing and
+  // erased again below when nothing is reserved after all.
+  auto day = reserved_.try_emplace({tenant.name, day_key}, 0.0).first;
+  auto month = reserved_.try_emplace({tenant.name, month_key}, 0.0).first;
   Reserved r;
-  r.status = check_budget(tenant.budget, spent_today + in_flight(day_key), spent_month + in_flight(month_key),
+  r.in_flight_today = day->second;
+  r.in_flight_month = month->second;
+  r.status = check_budget(tenant.budget, spent_today + r.in_flight_today, spent_month + r.in_flight_month,
                           estimate, now);
-  if (r.status.exhausted) return r;
+  if (r.status.exhausted) {
+    if (day->second <= 1e-12) reserved_.erase(day);
+    if (month != day && month->second <= 1e-12) reserved_.erase(month);
+    return r;
+  }
   r.reservation = next_++;
   open_[r.reservation] = {tenant.name, day_key, month_key, estimate};
-  reserved_[{tenant.name, day_key}] += estimate;
-  reserved_[{tenant.name, month_key}] += estimate;
+  day->second += estimate;
+  if (month != day) month->second += estimate;
   return r;
 }
 

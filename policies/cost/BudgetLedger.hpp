@@ -22,6 +22,8 @@ class BudgetLedger {
   struct Reserved {
     BudgetStatus status;          // exhausted: nothing was reserved
     std::uint64_t reservation = 0;
+    // What was reserved in each window before this request.
+    double in_flight_today = 0, in_flight_month = 0;
   };
   // Checks spent + reserved + estimate against the tenant's limits in both
   // windows and, when it fits, reserves the estimate in both.

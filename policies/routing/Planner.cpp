@@ -125,6 +125,9 @@ Decision plan(const PlanInput& in) {
   const std::uint64_t need = cost::saturating_add(prompt, req.max_tokens);
 
   std::vector<Cand> cands;
+  cands.reserve(targets.size());
+  d.trace.reserve(targets.size());
+  d.order.reserve(targets.size());
   for (const auto& t : targets) {
     if (std::any_of(d.trace.begin(), d.trace.end(), [&](const CandidateTrace& c) { return c.backend == t.backend; }))
       continue;  // duplicate target
@@ -241,6 +244,7 @@ Decision plan(const PlanInput& in) {
 
   // 5. Strategy.
   std::vector<Cand*> usable;
+  usable.reserve(cands.size());
   for (auto& c : cands)
     if (c.alive) usable.push_back(&c);
   auto runtime_of = [&](const Cand* c) {
@@ -311,6 +315,7 @@ Decision plan(const PlanInput& in) {
   }
 
   std::vector<Cand*> ordered;
+  ordered.reserve(usable.size());
   ordered.push_back(usable[primary]);
   for (size_t i = 0; i < usable.size(); ++i)
     if (i != primary) ordered.push_back(usable[i]);

@@ -10,7 +10,7 @@
 //    connection it held has been given back.
 #include "gateway/app/Gateway.hpp"
 #include "gateway/config/ConfigLoader.hpp"
-#include "policies/cost/ApiKey.hpp"
+#include "policies/auth/ApiKey.hpp"
 #include "tests/fuzz/FuzzSupport.hpp"
 #include "tests/sim/Simulator.hpp"
 
@@ -79,7 +79,7 @@ std::string config_yaml(unsigned short local, unsigned short remote, unsigned sh
          "tenants:\n"
          "  - name: fuzz\n"
          // The seeds send Authorization: Bearer fuzz-key.
-         "    keys: [\"" + hgw::cost::sha256_digest_line("fuzz-key") + "\"]\n"
+         "    keys: [\"" + hgw::auth::sha256_digest_line("fuzz-key") + "\"]\n"
          "    budget: { daily_usd: 1000000, on_exhausted: reject }\n"
          "compliance:\n"
          "  detectors: [email, phone, cn_mobile, cn_resident_id, bank_card, credit_card, cn_uscc, cn_passport, us_ssn, "

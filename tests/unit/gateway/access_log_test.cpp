@@ -118,3 +118,32 @@ TEST_CASE("access log: reopen follows a rotated file", "[accesslog]") {
   fs::remove(path);
   fs::remove(rotated);
 }
+
+TEST_CASE("access log: the exact text of strings and latencies", "[accesslog]") {
+  std::string out;
+  obs::append_json_string(out, "plain ASCII, then \"quoted\" \\ \t\x1f\x7f 中文 \xC3");
+  CHECK(out == "\"plain ASCII, then \\\"quoted\\\" \\\\ \\t\\u001f\x7f 中文 \\ufffd\"");
+  out.clear();
+  obs::append_json_string(out, "");
+  CHECK(out == "\"\"");
+
+  const auto path = temp_file("hgw-access-latency");
+  fs::remove(path);
+  {
+    obs::AccessLog log({path.string(), 1 << 20, 1s});
+    for (double ms : {12.3456789, 7.0, 0.045, 0.0004, 1.1, 1234567.8905, 0.0})
+      log.write([&] {
+        auto r = record("x");
+        r.latency_ms = ms;
+        return r;
+      }());
+  }
+  std::vector<std::string> texts;
+  for (const auto& line : lines_of(path)) {
+    const auto at = line.find("\"latency_ms\":") + 13;
+    texts.push_back(line.substr(at, line.find(',', at) - at));
+  }
+  // Milliseconds rounded to the microsecond, in their shortest form.
+  CHECK(texts == std::vector<std::string>{"12.346", "7", "0.045", "0", "1.1", "1234567.891", "0"});
+  fs::remove(path);
+}

@@ -30,6 +30,10 @@ TEST_CASE("ledger: reservations count until released", "[cost][ledger]") {
   CHECK(b.status.exhausted);
   CHECK(b.reservation == 0);
   CHECK(b.status.window == "daily");
+  CHECK(b.in_flight_today == Approx(0.3));  // what was reserved before it, in both windows
+  CHECK(b.in_flight_month == Approx(0.3));
+  CHECK(a.in_flight_today == 0);
+  CHECK(ledger.reserved("acme", "d") == Approx(0.3));  // a refusal leaves the windows as they were
   ledger.release(a.reservation);
   CHECK(ledger.reserved("acme", "d") == 0);
   CHECK_FALSE(ledger.reserve(t, "d", "m", 0.5, 0.5, 0.3, kNow).status.exhausted);

@@ -193,6 +193,37 @@ TEST_CASE("key check: right, wrong, absent; digest line format", "[cost][keys]")
   CHECK_FALSE(auth::key_matches("sk-test-123", {"sha256:abc"}));
 }
 
+TEST_CASE("key table: owners by digest and remembered keys", "[cost][keys]") {
+  const std::vector<std::string> alpha = {auth::sha256_digest_line("sk-alpha-1"), "not a digest",
+                                          auth::sha256_digest_line("sk-alpha-2")};
+  const std::vector<std::string> beta = {auth::sha256_digest_line("sk-beta")};
+  const std::vector<std::string> none;
+  const auth::KeyTable table({&alpha, &none, &beta});
+  for (int round = 0; round < 2; ++round) {  // the second round answers from the memo
+    CHECK(table.find("sk-alpha-1") == 0);
+    CHECK(table.find("sk-alpha-2") == 0);
+    CHECK(table.find("sk-beta") == 2);
+    // A remembered key's prefix, the key with a byte more, or a changed byte is still unknown.
+    CHECK(table.find("sk-alpha-") == -1);
+    CHECK(table.find("sk-alpha-1x") == -1);
+    CHECK(table.find("sk-alpha-3") == -1);
+    CHECK(table.find("") == -1);
+    CHECK(table.find("not a digest") == -1);
+  }
+  // Past kMemoKeys distinct keys the memo starts over; answers do not change.
+  std::vector<std::string> many_lines;
+  for (std::size_t i = 0; i < auth::KeyTable::kMemoKeys + 10; ++i)
+    many_lines.push_back(auth::sha256_digest_line("k" + std::to_string(i)));
+  const auth::KeyTable big({&many_lines, &beta});
+  for (std::size_t i = 0; i < auth::KeyTable::kMemoKeys + 10; ++i) REQUIRE(big.find("k" + std::to_string(i)) == 0);
+  CHECK(big.find("k0") == 0);
+  CHECK(big.find("sk-beta") == 1);
+  CHECK(big.find("k-unknown") == -1);
+  // Two owners with one digest (the config check refuses it): the last wins.
+  const auth::KeyTable twice({&beta, &beta});
+  CHECK(twice.find("sk-beta") == 1);
+}
+
 TEST_CASE("break-even between remote prices and local hardware", "[cost][breakeven]") {
   auto remote = test::remote_backend("gpt4o", 2.50, 10.00);
   auto local = test::local_backend("qwen");  // 2 USD/h, 1 gpu, 2500 tok/s
