@@ -81,7 +81,11 @@ struct Call {
   std::string decision_short;              // decision.short_form(), made once (header and log)
   // The tenant's budget reservation and rate-limit charge (QuotaAdmission).
   bool quota_taken = false;
-  state::QuotaGrant quota;
+  struct HeldQuota {  // what settling needs of the grant
+    std::uint64_t reservation = 0;
+    double reserved_usd = 0;
+    bool local = false;
+  } quota;
   std::string quota_day_key, quota_month_key;
   std::uint64_t quota_tokens = 0;
 
@@ -98,7 +102,7 @@ struct Call {
   bool downgraded = false;
 
   // POST /v1/responses only.
-  std::optional<ResponsesTurn> responses;
+  std::unique_ptr<ResponsesTurn> responses;  // a pointer: most calls have none, and a stream keeps its Call
 
   // A broken stream being continued on another backend (StreamContinuation.hpp),
   // the usage of the attempts it follows (accounted under their backends), and

@@ -145,7 +145,8 @@ std::vector<std::string> referenced_responses(const json::object& body, const js
 }  // namespace
 
 awaitable<std::optional<IntakeError>> begin_turn(Services& services, Call& call) {
-  ResponsesTurn& turn = call.responses.emplace();
+  call.responses = std::make_unique<ResponsesTurn>();
+  ResponsesTurn& turn = *call.responses;
   turn.response_id = new_response_id();
   turn.created_at =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();

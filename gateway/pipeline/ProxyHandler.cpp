@@ -102,37 +102,45 @@ awaitable<void> ProxyHandler::handle(server::Request& request, Clock::time_point
   }
 }
 
-awaitable<void> ProxyHandler::serve(Call& call, shadow::ShadowTap& tap) {
+awaitable<bool> ProxyHandler::admit(Call& call) {
   if (auto local = answer_locally(call)) {
     co_await call.channel.send(std::move(*local));
-    co_return;
+    co_return false;
   }
   const auto& cfg = call.config();
   const auto max_inflight = cfg.server.limits.max_inflight;
   if (max_inflight > 0 && services_.inflight_requests.load() > static_cast<long>(max_inflight)) {
     // Overload answers fast instead of queueing without bound, and sheds shadow traffic first.
     services_.shadows().cancel_all();
-    co_return co_await reply_error(call, 503,
-                                   "the gateway is at its limit of " + std::to_string(max_inflight) +
-                                       " requests in flight (server.limits.max_inflight); retry shortly",
-                                   "service_unavailable", "gateway_overloaded", 1);
+    const std::string message = "the gateway is at its limit of " + std::to_string(max_inflight) +
+                                " requests in flight (server.limits.max_inflight); retry shortly";
+    co_await reply_error(call, 503, message, "service_unavailable", "gateway_overloaded", 1);
+    co_return false;
   }
   if (!cfg.tenants.empty()) {
     call.tenant_index = authenticate(*call.snap, call.request);
-    if (call.tenant_index < 0)
-      co_return co_await reply_error(call, 401, "missing or invalid API key: send it as 'Authorization: Bearer <key>'",
-                                     "authentication_error", "invalid_api_key");
+    if (call.tenant_index < 0) {
+      co_await reply_error(call, 401, "missing or invalid API key: send it as 'Authorization: Bearer <key>'",
+                           "authentication_error", "invalid_api_key");
+      co_return false;
+    }
     call.tenant = &cfg.tenants[call.tenant_index];
   }
-  if (call.path == kCountTokensPath) co_return co_await serve_token_count(call);
-  if (call.endpoint == policy::Endpoint::responses && call.path != "/v1/responses")
-    co_return co_await serve_stored_response(services_, call);
+  if (call.path == kCountTokensPath) {
+    co_await serve_token_count(call);
+    co_return false;
+  }
+  if (call.endpoint == policy::Endpoint::responses && call.path != "/v1/responses") {
+    co_await serve_stored_response(services_, call);
+    co_return false;
+  }
   auto bad = parse_request(call);
   if (!bad && call.endpoint == policy::Endpoint::responses) bad = co_await begin_turn(services_, call);
   if (!bad) bad = decode_request(call);
   if (bad) {
     const IntakeError e = std::move(*bad);
-    co_return co_await reply_error(call, e.status, e.message, e.type, e.code);
+    co_await reply_error(call, e.status, e.message, e.type, e.code);
+    co_return false;
   }
 
   PolicyRequest policy;
@@ -157,25 +165,37 @@ awaitable<void> ProxyHandler::serve(Call& call, shadow::ShadowTap& tap) {
                         grant.limit == cost::RateLimiter::Limit::tokens_per_minute ? "tokens" : "requests")
           .Increment();
       adopt(call, std::move(verdict));
-      co_return co_await reply_error(call, 429, grant.message, "rate_limit_error", "rate_limit_exceeded",
-                                     grant.retry_after_s);
+      co_await reply_error(call, 429, grant.message, "rate_limit_error", "rate_limit_exceeded", grant.retry_after_s);
+      co_return false;
     }
     if (grant.result == Result::unavailable) {
       adopt(call, std::move(verdict));
-      co_return co_await reply_error(call, 503, grant.message, "service_unavailable", "budget_store_unavailable",
-                                     grant.retry_after_s);
+      co_await reply_error(call, 503, grant.message, "service_unavailable", "budget_store_unavailable",
+                           grant.retry_after_s);
+      co_return false;
     }
     // Exhausted: the plan again — downgraded, or the budget's 429.
     if (grant.result == Result::budget_exhausted || grant.downgraded)
       replan_with_budget(*call.snap, policy, verdict, grant.budget);
     call.quota_taken = true;
-    call.quota = std::move(grant);
+    call.quota = {grant.reservation, grant.reserved_usd, grant.local};
   }
   const unsigned status = verdict.status;
   const std::string type = verdict.error_type, code = verdict.error_code, message = verdict.error_message;
   const auto retry_after = verdict.retry_after_s;
   adopt(call, std::move(verdict));
-  if (status != 0) co_return co_await reply_error(call, status, message, type, code, retry_after);
+  if (status != 0) {
+    co_await reply_error(call, status, message, type, code, retry_after);
+    co_return false;
+  }
+  co_return true;
+}
+
+awaitable<void> ProxyHandler::serve(Call& call, shadow::ShadowTap& tap) {
+  // admit()'s frame, with the policy request and verdict, is freed before
+  // the attempts: a stream keeps only what its answer needs.
+  const bool dispatch = co_await admit(call);
+  if (!dispatch) co_return;
   tap.draw(*call.route);  // shadow sampling, before the answer (a judged one is kept)
   co_await run_attempts(services_, pools_, call);
 }

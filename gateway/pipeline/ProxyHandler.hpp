@@ -34,6 +34,9 @@ class ProxyHandler final : public server::RequestHandler {
 
  private:
   awaitable<void> serve(Call& call, shadow::ShadowTap& tap);
+  // Everything before the first upstream attempt — local answers,
+  // authentication, intake, policies, quota. False when the answer is out.
+  awaitable<bool> admit(Call& call);
   awaitable<void> answer_internal_error(Call& call, const std::string& what);
 
   Services& services_;

@@ -24,10 +24,13 @@ struct CloseWatchGuard {
   }
 };
 
+// `upstream_request` is released once sent: a stream's frames keep only
+// what its answer needs.
 awaitable<void> exchange(Services& services, Call& call, int b, upstream::Exchange& ex,
-                         const std::string& upstream_request, AttemptResult& r) {
+                         std::string& upstream_request, AttemptResult& r) {
   const auto& backend = call.config().backends[b];
   const auto failure = co_await ex.send(upstream_request);
+  std::string().swap(upstream_request);
   if (failure != upstream::TransportFailure::none) {
     r.outcome = outcome_of(failure);
     r.detail = "backend " + backend.name + ": " + upstream::to_string(failure);
@@ -54,12 +57,12 @@ awaitable<void> exchange(Services& services, Call& call, int b, upstream::Exchan
     co_await relay_answer(call, b, ex, r);
 }
 
-}  // namespace
-
-awaitable<void> run_attempt(Services& services, upstream::PoolSet& pools, Call& call, int b,
-                            Clock::time_point deadline, AttemptResult& r) {
+// The request's bytes for backend b (nullopt, with r saying why, when its
+// codec cannot express the request). A plain function: what encoding builds
+// is freed before the exchange.
+std::optional<std::string> upstream_request_for(const Call& call, int b, AttemptResult& r) {
   const auto& backend = call.config().backends[b];
-  auto& state = call.snap->backend(b);
+  const auto& state = call.snap->backend(b);
   const auto& codec = protocol::backend_codec(backend.protocol);
   const bool remote = backend.locality == config::Locality::remote;
   const boost::json::value& body = (remote && call.redacted_body) ? *call.redacted_body : call.body;
@@ -72,11 +75,20 @@ awaitable<void> run_attempt(Services& services, upstream::PoolSet& pools, Call& 
   if (!codec.encode_body(continued ? *continued : body.as_object(), backend, call.stream, encoded, why)) {
     r.outcome = Outcome::bad_request;
     r.detail = why;
-    co_return;
+    return std::nullopt;
   }
-  const auto upstream_request = protocol::make_upstream_request(backend, state.api_key, call.endpoint, encoded,
-                                                                call.stream, call.request_id,
-                                                                call.request[http::field::accept]);
+  return protocol::make_upstream_request(backend, state.api_key, call.endpoint, encoded, call.stream,
+                                         call.request_id, call.request[http::field::accept]);
+}
+
+}  // namespace
+
+awaitable<void> run_attempt(Services& services, upstream::PoolSet& pools, Call& call, int b,
+                            Clock::time_point deadline, AttemptResult& r) {
+  const auto& backend = call.config().backends[b];
+  auto& state = call.snap->backend(b);
+  auto upstream_request = upstream_request_for(call, b, r);
+  if (!upstream_request) co_return;
   services.fault_point("attempt");
 
   auto pool = pools.pool(call.snap->generation(), b, backend, state.tls.get());
@@ -88,7 +100,7 @@ awaitable<void> run_attempt(Services& services, upstream::PoolSet& pools, Call& 
     client_gone = true;
     ex.abort();
   })};
-  co_await exchange(services, call, b, ex, upstream_request, r);
+  co_await exchange(services, call, b, ex, *upstream_request, r);
   // A client that closed after its whole answer was handed over was served.
   if (client_gone && r.outcome != Outcome::success) {
     r.outcome = Outcome::cancelled;

@@ -156,10 +156,19 @@ class Session final : public ClientChannel {
     chunked_ = version_ != 10;
     if (!chunked_) keep_alive_ = false;
     answered_ = streaming_ = true;
+    // A stream may stay open for minutes and reads nothing meanwhile: the
+    // request's read buffer goes back now (it is made again for the next
+    // request), unless it holds bytes of a pipelined one or a TLS read-ahead
+    // is reading into it.
+    if (buffer_.size() == 0 && !read_ahead_) buffer_.shrink_to_fit();
     out_.clear();
     append_response_head(head, version_, stays_open(), out_);
     out_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "\r\n";
-    co_return co_await write_out();
+    const bool written = co_await write_out();
+    // The head is the largest write of a stream: its capacity would stay with
+    // the session for as long as the stream lasts; chunks need far less.
+    std::string().swap(out_);
+    co_return written;
   }
 
   awaitable<bool> send_chunk(std::string_view data) override {
