@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <limits>
 #include <map>
 
 #if defined(__SSE2__)
@@ -425,6 +426,15 @@ inline std::size_t skip_to_trigger(const unsigned char* p, std::size_t i, std::s
   return i;
 }
 
+// True if the text has a byte a built-in detector may start from, or a
+// non-ASCII byte (which normalisation may turn into one).
+bool has_trigger_or_non_ascii(std::string_view text) {
+  const Tables& tb = tables();
+  for (const unsigned char c : text)
+    if (c >= 0x80 || tb.trigger[c]) return true;
+  return false;
+}
+
 // Context words of one detector, lower-cased (ASCII).
 struct Context {
   std::vector<std::string> lower, raise;
@@ -787,6 +797,14 @@ bool DetectorSet::scan_one(std::string_view original, std::uint32_t index, std::
            std::find(only_types->begin(), only_types->end(), type) != only_types->end();
   };
   const Impl& impl = *impl_;
+  // Most texts of a request (keys, roles, model names, plain prose) hold no
+  // byte a built-in detector starts from: then, with no custom detectors,
+  // nothing can match, and normalising would change nothing that matters
+  // (for ASCII it only removes bytes, so the view holds no trigger either; a
+  // PEM block starts with '-'). Those texts are done after one pass.
+  if (impl.customs.empty() && original.size() < std::numeric_limits<std::int32_t>::max() &&
+      !has_trigger_or_non_ascii(original))
+    return true;
   // The detectors read the normalised view; findings are reported on the
   // original text. One view per thread: its buffers are reused.
   thread_local NormalizedText view;

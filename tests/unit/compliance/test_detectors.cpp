@@ -301,3 +301,16 @@ TEST_CASE("pathological inputs stay linear", "[compliance][detectors]") {
     CHECK(s < 2.0);  // 1 MiB; quadratic behaviour would take minutes
   }
 }
+
+TEST_CASE("texts without a trigger byte are passed over; non-ASCII forms are still read", "[compliance][detectors]") {
+  // No digit, '@', ':', '-', '_', 'A' or 'J' and nothing but ASCII: nothing to find.
+  CHECK(found("You are a concise assistant that answers in one short paragraph.").empty());
+  CHECK(found("messages").empty());
+  CHECK(found("").empty());
+  // Every trigger of these is non-ASCII (full-width digits and at sign,
+  // ideographic spaces): the normalised view holds them, so they are found.
+  CHECK(found("手机１３８１２３４５６７８") == TV{P{"cn_mobile", "１３８１２３４５６７８"}});
+  CHECK(found("mail ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ now") == TV{P{"email", "ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ"}});
+  // A single trigger byte in a long plain text still starts a scan.
+  CHECK(found("write to me at bob@example.com please") == TV{P{"email", "bob@example.com"}});
+}
