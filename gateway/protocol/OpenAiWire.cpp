@@ -71,15 +71,19 @@ void add_text_bytes(const json::value& v, std::uint64_t& bytes, bool& images) {
   } else if (v.is_array()) {
     for (const auto& part : v.as_array()) add_text_bytes(part, bytes, images);
   } else if (v.is_object()) {
-    const auto& o = v.as_object();
-    if (auto* type = o.if_contains("type"); type && type->is_string()) {
-      const auto t = type->as_string();
-      if (t == "image_url" || t == "image" || t == "input_image") images = true;
+    // One pass over the members (keys are unique after parsing), not a
+    // look-up per key the text may be under.
+    for (const auto& member : v.as_object()) {
+      const std::string_view key = member.key();
+      const json::value& x = member.value();
+      if (key == "type") {
+        if (const auto* t = x.if_string(); t && (*t == "image_url" || *t == "image" || *t == "input_image"))
+          images = true;
+      } else if (key == "text" || key == "content" || key == "arguments" || key == "input" || key == "function" ||
+                 key == "tool_calls") {
+        add_text_bytes(x, bytes, images);
+      }
     }
-    for (const char* key : {"text", "content", "arguments", "input"})
-      if (auto* x = o.if_contains(key)) add_text_bytes(*x, bytes, images);
-    if (auto* fn = o.if_contains("function")) add_text_bytes(*fn, bytes, images);
-    if (auto* calls = o.if_contains("tool_calls")) add_text_bytes(*calls, bytes, images);
   }
 }
 }  // namespace
@@ -145,21 +149,33 @@ TokenUsage read_usage(const json::object& response) {
 policy::RequestFeatures features_of(const json::object& body, policy::Endpoint endpoint) {
   policy::RequestFeatures f;
   f.endpoint = endpoint;
-  if (auto* m = body.if_contains("model"); m && m->is_string()) f.model = m->as_string();
-  if (auto* s = body.if_contains("stream"); s && s->is_bool()) f.stream = s->as_bool();
-  for (const char* key : {"max_completion_tokens", "max_tokens"})
-    if (auto* v = body.if_contains(key); v && f.max_tokens == 0) f.max_tokens = u64(v);
-  if (auto* t = body.if_contains("tools"); t && t->is_array() && !t->as_array().empty())
-    f.has_tools = true;
-  if (auto* t = body.if_contains("functions"); t && t->is_array() && !t->as_array().empty())
-    f.has_tools = true;
-  if (auto* rf = body.if_contains("response_format"); rf && rf->is_object()) {
-    if (auto* type = rf->as_object().if_contains("type"); type && type->is_string())
-      f.json_mode = type->as_string() == "json_object" || type->as_string() == "json_schema";
-  }
+  // One pass over the members (keys are unique after parsing).
+  const json::value *max_completion = nullptr, *max_tokens = nullptr;
   std::uint64_t bytes = 0;
-  for (const char* key : {"messages", "prompt", "input", "system"})
-    if (auto* v = body.if_contains(key)) add_text_bytes(*v, bytes, f.has_images);
+  for (const auto& member : body) {
+    const std::string_view key = member.key();
+    const json::value& v = member.value();
+    if (key == "model") {
+      if (v.is_string()) f.model = v.get_string();
+    } else if (key == "stream") {
+      if (v.is_bool()) f.stream = v.get_bool();
+    } else if (key == "max_completion_tokens") {
+      max_completion = &v;
+    } else if (key == "max_tokens") {
+      max_tokens = &v;
+    } else if (key == "tools" || key == "functions") {
+      if (v.is_array() && !v.get_array().empty()) f.has_tools = true;
+    } else if (key == "response_format") {
+      if (const auto* rf = v.if_object())
+        if (auto* type = rf->if_contains("type"); type && type->is_string())
+          f.json_mode = type->get_string() == "json_object" || type->get_string() == "json_schema";
+    } else if (key == "messages" || key == "prompt" || key == "input" || key == "system") {
+      add_text_bytes(v, bytes, f.has_images);
+    }
+  }
+  // max_completion_tokens wins; max_tokens counts when it is absent or 0.
+  if (max_completion) f.max_tokens = u64(max_completion);
+  if (max_tokens && f.max_tokens == 0) f.max_tokens = u64(max_tokens);
   f.estimated_prompt_tokens = (bytes + 3) / 4;
   return f;
 }

@@ -132,27 +132,28 @@ class Check {
     const auto& messages = v->get_array();
     if (messages.empty()) return problem("$.messages", "must not be empty");
     for (std::size_t i = 0; i < messages.size(); ++i) {
-      const std::string path = index_path("$.messages", i);
+      // Paths are made only for an error: a valid request pays nothing for them.
+      auto path = [&] { return index_path("$.messages", i); };
       const auto* m = messages[i].if_object();
-      if (!m) return problem(path, "expected an object with a role");
+      if (!m) return problem(path(), "expected an object with a role");
       const auto* role = present(*m, "role");
-      if (!role || !role->is_string()) return problem(path + ".role", "expected a string");
-      if (const auto* content = m->if_contains("content")) {
-        if (auto e = openai_content(*content, path + ".content"); !e.empty()) return e;
+      if (!role || !role->is_string()) return problem(path() + ".role", "expected a string");
+      if (const auto* content = m->if_contains("content"); content && !content->is_string() && !content->is_null()) {
+        if (auto e = openai_content(*content, path() + ".content"); !e.empty()) return e;
       }
       if (const auto* name = present(*m, "name"); name && !name->is_string())
-        return problem(path + ".name", "expected a string");
+        return problem(path() + ".name", "expected a string");
       if (const auto* calls = present(*m, "tool_calls")) {
-        if (!calls->is_array()) return problem(path + ".tool_calls", "expected an array");
+        if (!calls->is_array()) return problem(path() + ".tool_calls", "expected an array");
         const auto& list = calls->get_array();
         for (std::size_t k = 0; k < list.size(); ++k) {
-          const std::string cp = index_path(path + ".tool_calls", k);
+          auto cp = [&] { return index_path(path() + ".tool_calls", k); };
           const auto* call = list[k].if_object();
-          if (!call) return problem(cp, "expected an object");
+          if (!call) return problem(cp(), "expected an object");
           const auto* fn = present(*call, "function");
-          if (!fn || !fn->is_object()) return problem(cp + ".function", "expected an object");
+          if (!fn || !fn->is_object()) return problem(cp() + ".function", "expected an object");
           if (const auto* args = present(fn->get_object(), "arguments"); args && !args->is_string())
-            return problem(cp + ".function.arguments", "expected a string (JSON text)");
+            return problem(cp() + ".function.arguments", "expected a string (JSON text)");
         }
       }
     }

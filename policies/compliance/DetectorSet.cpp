@@ -405,21 +405,24 @@ bool secret_literal_at(std::string_view t, std::size_t i) {
   }
 }
 
+#if defined(__SSE2__)
+// 0xFF in the lanes of x that hold a trigger byte (Tables::trigger), else 0.
+inline __m128i trigger_lanes(__m128i x) {
+  const __m128i lo = _mm_set1_epi8('0' - 1), hi = _mm_set1_epi8('9' + 1);
+  __m128i m = _mm_and_si128(_mm_cmpgt_epi8(x, lo), _mm_cmplt_epi8(x, hi));  // bytes >= 0x80 are negative
+  m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('@')), _mm_cmpeq_epi8(x, _mm_set1_epi8(':'))));
+  m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('-')), _mm_cmpeq_epi8(x, _mm_set1_epi8('_'))));
+  return _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('A')), _mm_cmpeq_epi8(x, _mm_set1_epi8('J'))));
+}
+#endif
+
 // First index >= i holding a trigger byte (or n). 16 bytes per step with SSE2.
 inline std::size_t skip_to_trigger(const unsigned char* p, std::size_t i, std::size_t n, const Tables& tb) {
 #if defined(__SSE2__)
-  const __m128i lo = _mm_set1_epi8('0' - 1), hi = _mm_set1_epi8('9' + 1);
-  const __m128i c_at = _mm_set1_epi8('@'), c_colon = _mm_set1_epi8(':'), c_dash = _mm_set1_epi8('-'),
-                c_us = _mm_set1_epi8('_'), c_a = _mm_set1_epi8('A'), c_j = _mm_set1_epi8('J');
-  while (i + 16 <= n) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    __m128i m = _mm_and_si128(_mm_cmpgt_epi8(x, lo), _mm_cmplt_epi8(x, hi));  // bytes >= 0x80 are negative
-    m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, c_at), _mm_cmpeq_epi8(x, c_colon)));
-    m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, c_dash), _mm_cmpeq_epi8(x, c_us)));
-    m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, c_a), _mm_cmpeq_epi8(x, c_j)));
-    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(m));
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(trigger_lanes(x)));
     if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(mask));
-    i += 16;
   }
 #endif
   while (i < n && !tb.trigger[p[i]]) ++i;
@@ -429,9 +432,18 @@ inline std::size_t skip_to_trigger(const unsigned char* p, std::size_t i, std::s
 // True if the text has a byte a built-in detector may start from, or a
 // non-ASCII byte (which normalisation may turn into one).
 bool has_trigger_or_non_ascii(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    if (_mm_movemask_epi8(_mm_or_si128(trigger_lanes(x), x)) != 0) return true;  // x: the high bits
+  }
+#endif
   const Tables& tb = tables();
-  for (const unsigned char c : text)
-    if (c >= 0x80 || tb.trigger[c]) return true;
+  for (; i < n; ++i)
+    if (p[i] >= 0x80 || tb.trigger[p[i]]) return true;
   return false;
 }
 
@@ -817,8 +829,11 @@ bool DetectorSet::scan_one(std::string_view original, std::uint32_t index, std::
 
   std::vector<Candidate> cands;
   std::uint64_t active = 0;
-  for (std::size_t d = 0; d < impl.builtins.size(); ++d)
-    if (wanted(impl.builtins[d].type)) active |= 1ull << d;
+  if (only_types == nullptr)
+    active = impl.builtins.size() >= 64 ? ~0ull : (1ull << impl.builtins.size()) - 1;
+  else
+    for (std::size_t d = 0; d < impl.builtins.size(); ++d)
+      if (wanted(impl.builtins[d].type)) active |= 1ull << d;
   if (active) impl.scan_windows(text, active, cands);
   if (impl.pem && wanted(impl.secrets_type)) impl.scan_pem(text, cands);
   // Context words drop matches before overlaps are resolved, so that what the

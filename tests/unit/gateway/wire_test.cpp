@@ -183,3 +183,38 @@ TEST_CASE("an answer that is not one JSON object is refused by the scanner", "[w
     CHECK_FALSE(protocol::scan_answer_usage(answer));
   }
 }
+
+TEST_CASE("request features: what routing and budgets read of a body", "[wire][features]") {
+  const auto chat = policy::Endpoint::chat;
+  auto f = protocol::features_of(obj(R"({"model":"m","stream":true,"max_completion_tokens":0,"max_tokens":77,
+      "messages":[{"role":"user","content":"12345678"},
+                  {"role":"user","content":[{"type":"text","text":"abcd"},{"type":"image_url","image_url":{"url":"x"}}]},
+                  {"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]}],
+      "tools":[{"type":"function","function":{"name":"f"}}],
+      "response_format":{"type":"json_schema"}})"),
+                                 chat);
+  CHECK(f.model == "m");
+  CHECK(f.stream);
+  CHECK(f.max_tokens == 77);  // max_completion_tokens 0 counts as absent
+  CHECK(f.has_tools);
+  CHECK(f.json_mode);
+  CHECK(f.has_images);
+  // Text bytes: "12345678" 8 + "abcd" 4 + the arguments "{}" 2 (types, ids and names are not
+  // text) = 14 → (14 + 3) / 4.
+  CHECK(f.estimated_prompt_tokens == 4);
+
+  f = protocol::features_of(obj(R"({"max_completion_tokens":9,"max_tokens":77,"functions":[],"messages":[],
+                                    "stream":"yes","response_format":{"type":"text"}})"),
+                            chat);
+  CHECK(f.max_tokens == 9);
+  CHECK_FALSE(f.has_tools);  // an empty list is none
+  CHECK_FALSE(f.stream);     // not a bool
+  CHECK_FALSE(f.json_mode);
+  CHECK_FALSE(f.has_images);
+  CHECK(f.estimated_prompt_tokens == 0);
+  CHECK(f.model.empty());
+
+  f = protocol::features_of(obj(R"({"prompt":"abcdefgh","system":"abcd","functions":[{"name":"g"}]})"), chat);
+  CHECK(f.estimated_prompt_tokens == 3);
+  CHECK(f.has_tools);
+}
