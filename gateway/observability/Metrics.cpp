@@ -105,12 +105,12 @@ struct SeriesKeyHash {
 };
 }  // namespace
 
-template <class Make>
-Counter& MetricHandles::per_thread(int tag, std::uint64_t a, std::uint64_t b, Make make) {
-  thread_local boost::unordered_flat_map<SeriesKey, Counter*, SeriesKeyHash> table;
+template <class T, class Make>
+T& MetricHandles::per_thread(int tag, std::uint64_t a, std::uint64_t b, Make make) {
+  thread_local boost::unordered_flat_map<SeriesKey, T*, SeriesKeyHash> table;
   const SeriesKey key{id_, a, b, tag};
   if (auto it = table.find(key); it != table.end()) return *it->second;
-  Counter& series = make();
+  T& series = make();
   table.emplace(key, &series);
   return series;
 }
@@ -175,7 +175,7 @@ std::string num(long v) { return std::to_string(v); }
 Counter& MetricHandles::requests(int route, int backend, int tenant, unsigned code) {
   const auto a = (static_cast<std::uint64_t>(route + 1) << 32) | static_cast<std::uint32_t>(backend + 1);
   const auto b = (static_cast<std::uint64_t>(tenant + 1) << 32) | code;
-  return per_thread(0, a, b, [&]() -> Counter& {
+  return per_thread<Counter>(0, a, b, [&]() -> Counter& {
     return cached(counters_, key_of("req", num(route), num(backend), num(tenant), num(code)),
                   metrics_.requests_total,
                   {{"route", route_name(route)},
@@ -198,7 +198,7 @@ Counter& MetricHandles::tokens(int route, int backend, int tenant, int kind) {
   static const char* kinds[] = {"input", "output", "cached"};
   const auto a = (static_cast<std::uint64_t>(route + 1) << 32) | static_cast<std::uint32_t>(backend + 1);
   const auto b = (static_cast<std::uint64_t>(tenant + 1) << 32) | static_cast<std::uint32_t>(kind);
-  return per_thread(1, a, b, [&]() -> Counter& {
+  return per_thread<Counter>(1, a, b, [&]() -> Counter& {
     return cached(counters_, key_of("tok", num(route), num(backend), num(tenant), num(kind)),
                   metrics_.tokens_total,
                   {{"route", route_name(route)},
@@ -210,7 +210,7 @@ Counter& MetricHandles::tokens(int route, int backend, int tenant, int kind) {
 
 Counter& MetricHandles::cost(int route, int backend, int tenant) {
   const auto a = (static_cast<std::uint64_t>(route + 1) << 32) | static_cast<std::uint32_t>(backend + 1);
-  return per_thread(2, a, static_cast<std::uint64_t>(tenant + 1), [&]() -> Counter& {
+  return per_thread<Counter>(2, a, static_cast<std::uint64_t>(tenant + 1), [&]() -> Counter& {
     return cached(
         counters_, key_of("cost", num(route), num(backend), num(tenant)), metrics_.cost_usd_total,
         {{"route", route_name(route)}, {"backend", backend_name(backend)}, {"tenant", tenant_name(tenant)}});
@@ -220,7 +220,7 @@ Counter& MetricHandles::cost(int route, int backend, int tenant) {
 // outcome is one of the static names of failover::to_string: its address
 // identifies it.
 Counter& MetricHandles::attempts(int backend, const char* outcome) {
-  return per_thread(3, static_cast<std::uint64_t>(backend + 1), reinterpret_cast<std::uintptr_t>(outcome),
+  return per_thread<Counter>(3, static_cast<std::uint64_t>(backend + 1), reinterpret_cast<std::uintptr_t>(outcome),
                     [&]() -> Counter& {
                       return cached(counters_, key_of("att", num(backend), outcome), metrics_.attempts_total,
                                     {{"backend", backend_name(backend)}, {"outcome", outcome}});
@@ -280,14 +280,22 @@ Counter& MetricHandles::judgements(int route, int judge, const char* outcome) {
                 {{"route", route_name(route)}, {"backend", backend_name(judge)}, {"outcome", outcome}});
 }
 
+// Set on every request of a tenant with a budget: found in the thread's own
+// table first (the window's text is a literal, its address a fine key).
 Gauge& MetricHandles::budget_spent(int tenant, const char* window) {
-  return cached(gauges_, key_of("bs", num(tenant), window), metrics_.budget_spent,
-                {{"tenant", tenant_name(tenant)}, {"window", window}});
+  return per_thread<Gauge>(4, static_cast<std::uint64_t>(tenant + 1), reinterpret_cast<std::uintptr_t>(window),
+                           [&]() -> Gauge& {
+                             return cached(gauges_, key_of("bs", num(tenant), window), metrics_.budget_spent,
+                                           {{"tenant", tenant_name(tenant)}, {"window", window}});
+                           });
 }
 
 Gauge& MetricHandles::budget_limit(int tenant, const char* window) {
-  return cached(gauges_, key_of("bl", num(tenant), window), metrics_.budget_limit,
-                {{"tenant", tenant_name(tenant)}, {"window", window}});
+  return per_thread<Gauge>(5, static_cast<std::uint64_t>(tenant + 1), reinterpret_cast<std::uintptr_t>(window),
+                           [&]() -> Gauge& {
+                             return cached(gauges_, key_of("bl", num(tenant), window), metrics_.budget_limit,
+                                           {{"tenant", tenant_name(tenant)}, {"window", window}});
+                           });
 }
 
 Counter& MetricHandles::stream_continuations(int route, int from, int to, const char* reason) {

@@ -110,8 +110,8 @@ class MetricHandles {
             Family<T>& family, const prometheus::Labels& labels);
   // The hot series (per request) are found again through a per-thread table
   // keyed by integers: no string building and no lock after the first use.
-  template <class Make>
-  Counter& per_thread(int tag, std::uint64_t a, std::uint64_t b, Make make);
+  template <class T, class Make>
+  T& per_thread(int tag, std::uint64_t a, std::uint64_t b, Make make);
 
   std::uint64_t id_;  // distinguishes the handles of successive configs
 
