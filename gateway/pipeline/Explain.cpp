@@ -78,6 +78,7 @@ ExplainResult explain(const Snapshot& snap, std::string_view request_json, const
   }
   request.body = &parsed.value;
   request.advance_weighted = false;
+  request.explain = true;
   const PolicyVerdict p = evaluate_policies(snap, request);
 
   json::object o;

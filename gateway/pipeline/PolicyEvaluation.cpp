@@ -36,6 +36,7 @@ void plan(const Snapshot& snap, const PolicyRequest& request, PolicyVerdict& p) 
   routing::PlanInput input{snap.config(), *p.route, request.tenant, p.features, &p.eligible, &p.reasons,
                            runtime, p.budget, request.advance_weighted ? &snap.weighted() : nullptr,
                            request.now};
+  input.explain = request.explain;
   p.decision = routing::plan(input);
   p.status = 0;
   if (!p.decision.ok()) {

@@ -33,6 +33,9 @@ struct PolicyRequest {
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
   // Live traffic advances the weighted round-robin; explain must not.
   bool advance_weighted = true;
+  // Explain shows why each candidate was selected or is a fallback; live
+  // traffic does not make those texts (routing::PlanInput::explain).
+  bool explain = false;
 };
 
 struct PolicyVerdict {

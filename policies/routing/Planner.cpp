@@ -254,10 +254,14 @@ Decision plan(const PlanInput& in) {
 
   size_t primary = 0;
   std::string primary_reason;
+  // Why the primary was chosen is made only for explain: live traffic never shows it.
+  auto reason = [&](auto make) {
+    if (in.explain) primary_reason = make();
+  };
   bool cost_order = false;
   switch (strategy) {
   case config::Strategy::priority:
-    primary_reason = "first usable target in config order";
+    reason([&] { return "first usable target in config order"; });
     break;
   case config::Strategy::weighted: {
     std::uint64_t total = 0;
@@ -270,14 +274,14 @@ Decision plan(const PlanInput& in) {
       for (size_t i = 1; i < usable.size(); ++i)
         if (usable[i]->weight > usable[primary]->weight) primary = i;
     }
-    primary_reason = "smooth weighted round-robin: weight " + std::to_string(usable[primary]->weight) + " of " +
-                     std::to_string(total);
+    reason([&] { return "smooth weighted round-robin: weight " + std::to_string(usable[primary]->weight) + " of " +
+                     std::to_string(total); });
     break;
   }
   case config::Strategy::cheapest:
     cost_order = true;
     std::stable_sort(usable.begin(), usable.end(), [](const Cand* a, const Cand* b) { return a->est < b->est; });
-    primary_reason = "cheapest estimated cost " + usd(usable[0]->est);
+    reason([&] { return "cheapest estimated cost " + usd(usable[0]->est); });
     break;
   case config::Strategy::least_loaded: {
     auto load = [&](const Cand* c) {
@@ -287,9 +291,9 @@ Decision plan(const PlanInput& in) {
     for (size_t i = 1; i < usable.size(); ++i)
       if (load(usable[i]) < load(usable[primary])) primary = i;
     const auto* p = usable[primary];
-    primary_reason = "least loaded: " + std::to_string(runtime_of(p).inflight) + "/" +
+    reason([&] { return "least loaded: " + std::to_string(runtime_of(p).inflight) + "/" +
                      (p->b->max_concurrency ? std::to_string(p->b->max_concurrency) : std::string("unlimited")) +
-                     " in flight";
+                     " in flight"; });
     break;
   }
   case config::Strategy::fastest: {
@@ -303,12 +307,12 @@ Decision plan(const PlanInput& in) {
     auto metric = [&](const Cand* c) { return ttft ? runtime_of(c).ewma_ttft_s : runtime_of(c).ewma_latency_s; };
     if (unsampled < usable.size()) {
       primary = unsampled;
-      primary_reason = "no latency samples yet: probed first";
+      reason([&] { return "no latency samples yet: probed first"; });
     } else {
       for (size_t i = 1; i < usable.size(); ++i)
         if (metric(usable[i]) < metric(usable[primary])) primary = i;
-      primary_reason = std::string("fastest: EWMA ") + (ttft ? "time to first token " : "latency ") +
-                       secs(metric(usable[primary]));
+      reason([&] { return std::string("fastest: EWMA ") + (ttft ? "time to first token " : "latency ") +
+                       secs(metric(usable[primary])); });
     }
     break;
   }
@@ -328,8 +332,9 @@ Decision plan(const PlanInput& in) {
       tr.reason = primary_reason;
     } else {
       tr.verdict = Verdict::fallback;
-      tr.reason = "fallback " + std::to_string(k) +
-                  (cost_order ? " (cost order, estimated " + usd(ordered[k]->est) + ")" : std::string(" (config order)"));
+      if (in.explain)
+        tr.reason = "fallback " + std::to_string(k) +
+                    (cost_order ? " (cost order, estimated " + usd(ordered[k]->est) + ")" : std::string(" (config order)"));
     }
     d.order.push_back(ordered[k]->idx);
   }

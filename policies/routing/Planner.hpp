@@ -62,6 +62,9 @@ struct PlanInput {
   // Optional: when set, a 429 budget_exceeded decision carries retry_after_s
   // (seconds until budget.resets_at).
   std::chrono::system_clock::time_point now{};
+  // false: the selected and fallback candidates' reasons are left empty
+  // (only explain shows them; rejections always say why).
+  bool explain = true;
 };
 
 Decision plan(const PlanInput&);

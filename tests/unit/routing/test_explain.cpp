@@ -76,6 +76,20 @@ TEST_CASE("explain output for a table of requests", "[routing][explain]") {
   CHECK(t.find("rule cn-only: region us not in cn-*") != std::string::npos);
   CHECK(t.find("$0.001250") != std::string::npos);
 
+  // Live traffic (explain off) gets the same decision without the reasons of
+  // the selected and fallback candidates; a rejection still says why.
+  routing::PlanInput live = in;
+  live.explain = false;
+  const auto quiet = routing::plan(live);
+  CHECK(quiet.order == d.order);
+  CHECK(quiet.short_form() == d.short_form());
+  REQUIRE(quiet.trace.size() == 3);
+  CHECK(quiet.trace[0].reason.empty());
+  CHECK(quiet.trace[2].reason.empty());
+  CHECK(quiet.trace[1].reason == "rule cn-only: region us not in cn-*");
+  CHECK_FALSE(d.trace[0].reason.empty());
+  CHECK(d.trace[2].reason == "fallback 1 (config order)");
+
   // Error decisions carry the error in JSON and table.
   std::vector<bool> none(4, false);
   routing::PlanInput in2{cfg, route, nullptr, req, &none, nullptr, rt, {}, nullptr};
