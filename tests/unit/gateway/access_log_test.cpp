@@ -126,6 +126,14 @@ TEST_CASE("access log: the exact text of strings and latencies", "[accesslog]") 
   out.clear();
   obs::append_json_string(out, "");
   CHECK(out == "\"\"");
+  // A special byte at every position of two 16-byte blocks and their tail.
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string text(40, 'x');
+    text[at] = '"';
+    out.clear();
+    obs::append_json_string(out, text);
+    REQUIRE(out == "\"" + text.substr(0, at) + "\\\"" + text.substr(at + 1) + "\"");
+  }
 
   const auto path = temp_file("hgw-access-latency");
   fs::remove(path);
