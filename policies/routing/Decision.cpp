@@ -1,5 +1,7 @@
 #include "policies/routing/Decision.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -15,8 +17,9 @@ const char* to_string(Verdict v) {
 }
 
 namespace {
-std::vector<const CandidateTrace*> ordered(const std::vector<CandidateTrace>& trace) {
-  std::vector<const CandidateTrace*> out;
+// On the stack for the handful of candidates a route has (short_form runs on every request).
+boost::container::small_vector<const CandidateTrace*, 8> ordered(const std::vector<CandidateTrace>& trace) {
+  boost::container::small_vector<const CandidateTrace*, 8> out;
   for (const auto& c : trace)
     if (c.verdict != Verdict::rejected) out.push_back(&c);
   std::stable_sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->order < b->order; });

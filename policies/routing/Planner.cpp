@@ -1,5 +1,7 @@
 #include "policies/routing/Planner.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -39,7 +41,8 @@ void reject(Decision& d, Cand& c, const char* policy, std::string reason) {
   tr.reason = std::move(reason);
 }
 
-size_t count_alive(const std::vector<Cand>& cs) {
+template <class Cands>
+size_t count_alive(const Cands& cs) {
   return static_cast<size_t>(std::count_if(cs.begin(), cs.end(), [](const Cand& c) { return c.alive; }));
 }
 
@@ -124,7 +127,8 @@ Decision plan(const PlanInput& in) {
   const std::uint64_t out_est = cost::estimated_output_tokens(req.max_tokens);
   const std::uint64_t need = cost::saturating_add(prompt, req.max_tokens);
 
-  std::vector<Cand> cands;
+  // Routes have a handful of targets: the candidate lists stay on the stack.
+  boost::container::small_vector<Cand, 8> cands;
   cands.reserve(targets.size());
   d.trace.reserve(targets.size());
   d.order.reserve(targets.size());
@@ -243,7 +247,7 @@ Decision plan(const PlanInput& in) {
   }
 
   // 5. Strategy.
-  std::vector<Cand*> usable;
+  boost::container::small_vector<Cand*, 8> usable;
   usable.reserve(cands.size());
   for (auto& c : cands)
     if (c.alive) usable.push_back(&c);
@@ -318,7 +322,7 @@ Decision plan(const PlanInput& in) {
   }
   }
 
-  std::vector<Cand*> ordered;
+  boost::container::small_vector<Cand*, 8> ordered;
   ordered.reserve(usable.size());
   ordered.push_back(usable[primary]);
   for (size_t i = 0; i < usable.size(); ++i)
