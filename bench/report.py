@@ -77,10 +77,13 @@ def load_runs(kind):
             if w is None:
                 return {}
             try:
-                ticks = int(open(f"{W}/cpu-{kind}-{p}-{i}.ticks").read())
+                # "utime stime" in clock ticks, over the run
+                user, system = (int(x) for x in open(f"{W}/cpu-{kind}-{p}-{i}.ticks").read().split())
             except (FileNotFoundError, ValueError):
-                ticks = None
-            w["cpu_us"] = ticks / CLK / w["requests"] * 1e6 if ticks is not None and w["requests"] else None
+                user = system = None
+            per_request = (lambda t: t / CLK / w["requests"] * 1e6) if user is not None and w["requests"] else None
+            w["cpu_us"] = per_request(user + system) if per_request else None
+            w["user_us"] = per_request(user) if per_request else None
             rs.append(w)
         out[p] = rs
     return out
@@ -109,7 +112,8 @@ sat, paced, c1 = load_runs("sat"), load_runs("paced"), load_runs("c1")
 def summary(runs, p):
     rs = runs[p]
     return {"rps": med([r["rps"] for r in rs]), **{q: med([r[q] for r in rs]) for q in ("p50", "p75", "p90", "p99")},
-            "cpu_us": med([r["cpu_us"] for r in rs]), "requests": sum(r["requests"] for r in rs),
+            "cpu_us": med([r["cpu_us"] for r in rs]), "user_us": med([r["user_us"] for r in rs]),
+            "requests": sum(r["requests"] for r in rs),
             "non2xx": sum(r["non2xx"] for r in rs), "sockerr": sum(r["sockerr"] for r in rs)}
 
 
@@ -160,6 +164,8 @@ for p in STREAM_PATHS:
         streams[p] = None
 stream_skip = facts.get("STREAM_SKIP")
 scale = int(env["STREAM_SCALE"])
+if scale == 0:  # the phase was asked away (STREAM_SCALE=0): no results are missing
+    streams = {}
 
 
 def metric_sum(path, name, label=None):
@@ -271,7 +277,8 @@ if sat:
     for g, n, what in PAIRS[1:]:
         cr = cpu_ratios(sat, g, n)
         targets.append((f"{LABEL[g]}: CPU per request ≤ 1.2× {LABEL[n]}",
-                        f"{fmt(med(cr))}× — {fmt(summary(sat, g)['cpu_us'], 1)} vs {fmt(summary(sat, n)['cpu_us'], 1)} µs "
+                        f"{fmt(med(cr))}× — {fmt(summary(sat, g)['cpu_us'], 1)} vs {fmt(summary(sat, n)['cpu_us'], 1)} µs, "
+                        f"of which user space {fmt(summary(sat, g)['user_us'], 1)} vs {fmt(summary(sat, n)['user_us'], 1)} µs "
                         f"(rounds: {rounds_text(cr, suffix='×')})",
                         verdict(cr, lambda v: v <= 1.2)))
 if c1:
@@ -361,7 +368,8 @@ A("- Seven paths go to the same simulator: `direct` (no proxy), then three pairs
 A("- \"× nginx\" is the median of per-round ratios (hybridgw's round ÷ its baseline's round); \"CPU µs/request\" "
   "is the utime+stime of the process(es) on the path (the simulator for direct, the nginx workers, the whole "
   "hybridgw process) over the run, divided by the requests it served — the measure least bound to what else "
-  "the machine does. Saturating throughput on 2 shared cores is bounded by the machine as much as by the proxy.")
+  "the machine does; \"of it user space\" is the utime part (the rest is the kernel's: loopback TCP, epoll, "
+  "the log's writes). Saturating throughput on 2 shared cores is bounded by the machine as much as by the proxy.")
 A("- \"added\" latency is the path's percentile minus the direct path's in the same round (median round). "
   "Concurrency 1 (one connection, sequential requests) shows each proxy's own latency without queueing.")
 A(f"- The concurrent-stream test holds {scale} streams open at once through one path at a time: the largest gap "
@@ -415,8 +423,9 @@ def wrk_table(runs, title, intro, added_cols):
     if added_cols:
         head += " added p50 (ms) | added p99 (ms) |"
         sep += "---:|---:|"
-    head += " CPU µs/request | × baseline, throughput | × baseline, CPU/request | requests | non-2xx | socket errors |"
-    sep += "---:|---:|---:|---:|---:|---:|"
+    head += (" CPU µs/request | of it user space | × baseline, throughput | × baseline, CPU/request | requests |"
+             " non-2xx | socket errors |")
+    sep += "---:|---:|---:|---:|---:|---:|---:|"
     A(head)
     A(sep)
     for p in PATHS:
@@ -425,11 +434,12 @@ def wrk_table(runs, title, intro, added_cols):
         if added_cols:
             row += (" — | — |" if p == "direct" else
                     f" {fmt(med(added(runs, p, 'p50')))} | {fmt(med(added(runs, p, 'p99')))} |")
+        row += f" {fmt(s['cpu_us'], 1)} | {fmt(s['user_us'], 1)} |"
         if p in BASE:
-            row += (f" {fmt(s['cpu_us'], 1)} | {fmt(med(rps_ratios(runs, p, BASE[p])))}× | "
+            row += (f" {fmt(med(rps_ratios(runs, p, BASE[p])))}× | "
                     f"{fmt(med(cpu_ratios(runs, p, BASE[p])))}× |")
         else:
-            row += f" {fmt(s['cpu_us'], 1)} | | |"
+            row += " | |"
         row += f" {s['requests']} | {s['non2xx']} | {s['sockerr']} |"
         A(row)
     A("")

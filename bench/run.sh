@@ -263,13 +263,13 @@ proc_stats() {  # pid -> "rss_kb fds threads"
   printf '%s %s %s\n' "$(awk '/^VmRSS/{print $2}' "/proc/$pid/status")" \
     "$(ls "/proc/$pid/fd" | wc -l)" "$(awk '/^Threads/{print $2}' "/proc/$pid/status")"
 }
-cpu_ticks() {  # pids... -> utime+stime summed (all threads of each process)
-  local sum=0 pid t
+cpu_ticks() {  # pids... -> "utime stime", each summed (all threads of each process)
+  local user=0 sys=0 pid u s
   for pid in "$@"; do
-    t=$(awk '{sub(/^.*\) /, ""); print $12+$13}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-    sum=$((sum + t))
+    read -r u s < <(awk '{sub(/^.*\) /, ""); print $12, $13}' "/proc/$pid/stat" 2>/dev/null || echo 0 0)
+    user=$((user + u)); sys=$((sys + s))
   done
-  echo "$sum"
+  echo "$user $sys"
 }
 metrics() { curl -s --max-time 5 "http://127.0.0.1:${P_ADMIN[$1]}/metrics" >"$WORK/metrics-$1-$2.txt" || true; }
 
@@ -284,14 +284,14 @@ fact LOAD_BEFORE "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')"
 # run_wrk KIND NAME ROUND CONNECTIONS THREADS SECONDS [PACE_MS]
 run_wrk() {
   local kind=$1 name=$2 round=$3 conns=$4 threads=$5 secs=$6 pace=${7:-0}
-  local url="http://127.0.0.1:${P_PORT[$2]}/v1/chat/completions" t0 t1
+  local url="http://127.0.0.1:${P_PORT[$2]}/v1/chat/completions" u0 s0 u1 s1
   # shellcheck disable=SC2086
-  t0=$(cpu_ticks ${P_PIDS[$name]})
+  read -r u0 s0 < <(cpu_ticks ${P_PIDS[$name]})
   BENCH_PACE_MS=$pace timeout $((secs + 30)) wrk -t"$threads" -c"$conns" -d"${secs}s" --latency \
     -s "$BENCH/post_chat.lua" "$url" >"$WORK/wrk-$kind-$name-$round.txt" 2>&1 || die "wrk ($kind) against $name failed"
   # shellcheck disable=SC2086
-  t1=$(cpu_ticks ${P_PIDS[$name]})
-  echo $((t1 - t0)) >"$WORK/cpu-$kind-$name-$round.ticks"
+  read -r u1 s1 < <(cpu_ticks ${P_PIDS[$name]})
+  echo "$((u1 - u0)) $((s1 - s0))" >"$WORK/cpu-$kind-$name-$round.ticks"
   for pid in ${P_PIDS[$name]}; do alive "$pid" || die "$name died during the $kind run"; done
 }
 # Rounds interleave the paths so that a burst of other work on the machine hits all of
