@@ -25,9 +25,8 @@ state::QuotaSettle give_back(const state::QuotaAsk& ask, const state::QuotaGrant
   return s;
 }
 
-}  // namespace
-
-awaitable<state::QuotaGrant> admit_quota(Services& services, Call& call, double estimate_usd) {
+// What the tenant asks for, noted in the call for settle_quota.
+state::QuotaAsk ask_for(Call& call, double estimate_usd) {
   const auto now = std::chrono::system_clock::now();
   state::QuotaAsk ask;
   ask.tenant = call.tenant;
@@ -41,10 +40,20 @@ awaitable<state::QuotaGrant> admit_quota(Services& services, Call& call, double 
   call.quota_day_key = ask.day_key;
   call.quota_month_key = ask.month_key;
   call.quota_tokens = ask.estimate_tokens;
+  return ask;
+}
 
+}  // namespace
+
+bool quota_decides_at_once(Services& services) { return services.quota().decides_at_once(); }
+
+state::QuotaGrant admit_quota_at_once(Services& services, Call& call, double estimate_usd) {
+  return services.quota().admit_locally(ask_for(call, estimate_usd));
+}
+
+awaitable<state::QuotaGrant> admit_quota(Services& services, Call& call, double estimate_usd) {
+  const state::QuotaAsk ask = ask_for(call, estimate_usd);
   auto* store = &services.quota();
-  // An in-process store decides on this thread: no hop, no timer.
-  if (store->decides_at_once()) co_return store->admit_locally(ask);
   auto start = [store, ask](std::function<void(state::QuotaGrant)> deliver) { store->admit(ask, std::move(deliver)); };
   std::function<void(state::QuotaGrant)> on_late = [store, ask](state::QuotaGrant late) {
     if (late.result == state::QuotaGrant::Result::admitted) store->settle(give_back(ask, late));

@@ -14,6 +14,11 @@ namespace hgw::pipeline {
 // the replica decides alone (QuotaStore::admit_locally).
 awaitable<state::QuotaGrant> admit_quota(Services& services, Call& call, double estimate_usd);
 
+// An in-process store (sqlite, memory) decides on the io thread at once: the
+// caller then uses admit_quota_at_once, with no coroutine and no wait.
+bool quota_decides_at_once(Services& services);
+state::QuotaGrant admit_quota_at_once(Services& services, Call& call, double estimate_usd);
+
 void settle_quota(Services& services, const Call& call);
 
 }  // namespace hgw::pipeline
