@@ -233,7 +233,7 @@ std::string upstream_body(const json::object& body, std::string_view backend_mod
   // Written member by member instead of copying the object to change two
   // members: the request's own values are serialised where they are.
   std::string out;
-  out.reserve(64 + body.size() * 32);
+  out.reserve(1024 + body.size() * 64);  // one allocation for an ordinary chat request
   JsonAppender json(out);
   bool model_written = false, options_written = false;
   json.begin_object();
