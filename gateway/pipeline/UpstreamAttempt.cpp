@@ -44,13 +44,13 @@ awaitable<void> exchange(Services& services, Call& call, int b, upstream::Exchan
     r.upstream_status = status;
     r.upstream_body = std::move(body);
     r.upstream_codec = &protocol::backend_codec(backend.protocol);
-    r.retry_after = protocol::parse_retry_after(ex.head()[http::field::retry_after], ex.head()["retry-after-ms"],
+    r.retry_after = protocol::parse_retry_after(ex.retry_after(), ex.retry_after_ms(),
                                                 std::chrono::system_clock::now());
     r.detail = "backend " + backend.name + " answered HTTP " + std::to_string(status);
     co_return;
   }
   services.fault_point("relay");
-  const std::string_view content_type = ex.head()[http::field::content_type];
+  const std::string_view content_type = ex.content_type();
   if (call.stream && content_type.find("text/event-stream") != std::string_view::npos)
     co_await relay_stream(call, b, ex, r);
   else

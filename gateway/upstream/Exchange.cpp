@@ -44,7 +44,7 @@ bool is_http_parse_error(const error_code& ec) {
 Exchange::~Exchange() {
   // A connection is reused only when the response was read completely and the
   // upstream allows keep-alive; anything else (abort, error) closes it.
-  if (conn_ && !aborted_ && parser_ && parser_->is_done() && parser_->get().keep_alive()) {
+  if (conn_ && !aborted_ && parser_ && parser_->is_done() && parser_->keep_alive()) {
     conn_->requests_served++;
     pool_.give_back(std::move(conn_));
   } else if (conn_) {
@@ -136,10 +136,10 @@ awaitable<TransportFailure> Exchange::read_some(std::string& out, bool first_tok
     bool by_deadline = false;
     conn_->tcp().expires_after(
         bounded(first_token ? b.timeouts.first_token_ms : b.timeouts.idle_ms, &by_deadline));
-    parser_->get().body() = &out;  // the parser appends body bytes to out
+    parser_->body_to(&out);  // the parser appends body bytes to out
     auto [ec, n] = co_await on_stream(
         *conn_, [&](auto& s) { return http::async_read_some(s, conn_->buffer(), *parser_, use_nothrow); });
-    parser_->get().body() = nullptr;
+    parser_->body_to(nullptr);
     if (ec && ec != http::error::need_buffer)
       co_return classify(ec, first_token ? TransportFailure::timeout_first_token
                                          : TransportFailure::timeout_idle,

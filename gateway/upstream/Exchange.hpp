@@ -4,8 +4,8 @@
 #pragma once
 
 #include "gateway/config/Config.hpp"
-#include "gateway/upstream/AppendBody.hpp"
 #include "gateway/upstream/BackendPool.hpp"
+#include "gateway/upstream/ResponseParser.hpp"
 
 #include <optional>
 #include <string>
@@ -38,8 +38,11 @@ class Exchange {
   // timeouts.first_token_ms.
   awaitable<TransportFailure> send(const std::string& request);
 
-  unsigned status() const { return parser_->get().result_int(); }
-  const http::fields& head() const { return parser_->get().base(); }
+  unsigned status() const { return parser_->status(); }
+  // The response fields the gateway acts on.
+  std::string_view content_type() const { return parser_->content_type(); }
+  std::string_view retry_after() const { return parser_->retry_after(); }
+  std::string_view retry_after_ms() const { return parser_->retry_after_ms(); }
 
   // Appends the next body bytes to out (at least one byte unless done()).
   // `first_token` selects the first-token timeout instead of the idle timeout.
@@ -62,7 +65,7 @@ class Exchange {
   BackendPool& pool_;
   Clock::time_point deadline_;
   std::unique_ptr<UpstreamConnection> conn_;
-  std::optional<http::response_parser<AppendBody>> parser_;
+  std::optional<ResponseParser> parser_;
   bool aborted_ = false;
 };
 
