@@ -29,6 +29,14 @@ std::string head() {
          "state: { store: memory }\n";
 }
 
+// One route, a remote backend first and a local one, restricted data kept local.
+std::string remote_then_local(unsigned short remote, unsigned short local,
+                              const std::string& detectors = "[cn_resident_id]") {
+  return head() + "backends:\n" + backend_yaml("remote", remote, "remote") + backend_yaml("local", local, "local") +
+         "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n" +
+         restricted_stays_local_yaml(detectors);
+}
+
 // One route per backend kind: chat (protocol openai), claude (anthropic),
 // native (openai-responses).
 std::string kinds_config(unsigned short chat, unsigned short claude, unsigned short native) {
@@ -212,10 +220,7 @@ TEST_CASE("responses: a chain that once carried restricted data stays local on e
           "[integration][responses][compliance]") {
   auto local = start_sim("local");
   auto remote = start_sim("remote");
-  TestGateway gw(head() + "backends:\n" + backend_yaml("remote", remote->port(), "remote") +
-                 backend_yaml("local", local->port(), "local") +
-                 "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n" +
-                 restricted_stays_local_yaml("[cn_resident_id, email]"));
+  TestGateway gw(remote_then_local(remote->port(), local->port(), "[cn_resident_id, email]"));
   const bool stream = GENERATE(false, true);
   INFO("stream " << stream);
   auto ask = [&](const std::string& input, const std::string& previous) {
@@ -378,10 +383,7 @@ TEST_CASE("responses: item_reference to an earlier stored output, without previo
           "[integration][responses]") {
   auto local = start_sim("local");
   auto remote = start_sim("remote");
-  TestGateway gw(head() + "backends:\n" + backend_yaml("remote", remote->port(), "remote") +
-                 backend_yaml("local", local->port(), "local") +
-                 "routes:\n  - { name: chat, models: [auto], targets: [remote, local] }\n" +
-                 restricted_stays_local_yaml());
+  TestGateway gw(remote_then_local(remote->port(), local->port()));
   auto first = post_json(gw.port(), "/v1/responses", R"({"model":"auto","input":"first question"})");
   REQUIRE(first.status == 200);
   CHECK(first.header("x-hybridgw-backend") == "remote");

@@ -14,6 +14,7 @@ namespace json = boost::json;
 
 namespace {
 
+const std::string kChat = R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hello"}]})";
 const std::string kReference = "tok0 tok1 tok2 tok3 tok4 tok5 tok6 tok7 tok8 tok9 tok10 tok11 tok12 tok13 tok14 tok15 ";
 
 struct Kind {
@@ -46,8 +47,7 @@ TEST_CASE("stream failover: a backend that sends its preamble and then fails is 
   TestGateway gw(config(first->port(), second->port(), kind.protocol));
   first->set_fault(std::string(kind.preamble_fault) + how + "=" + std::to_string(kind.preamble_events));
 
-  auto r = http_stream(gw.port(), "/v1/chat/completions",
-                       R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hello"}]})");
+  auto r = http_stream(gw.port(), "/v1/chat/completions", kChat);
   REQUIRE(r.status == 200);
   CHECK(r.complete);
   CHECK(r.header("x-hybridgw-backend") == "second");
@@ -95,8 +95,7 @@ TEST_CASE("stream failover: after the first content there is no other backend â€
   auto second = start_sim("second");
   TestGateway gw(config(first->port(), second->port(), "openai"));
   first->set_fault("preamble;cut=3");  // the preamble and two tokens
-  auto r = http_stream(gw.port(), "/v1/chat/completions",
-                       R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hello"}]})");
+  auto r = http_stream(gw.port(), "/v1/chat/completions", kChat);
   REQUIRE(r.status == 200);
   CHECK(r.header("x-hybridgw-backend") == "first");
   const auto s = read_chat_stream(r.body);
@@ -114,8 +113,7 @@ TEST_CASE("stream failover: first_token_ms runs until the first content, not the
   // The preamble at once, then 2 s before the first token: past first_token_ms (400).
   first->set_fault("preamble;stall=1");
   const auto start = std::chrono::steady_clock::now();
-  auto r = http_stream(gw.port(), "/v1/chat/completions",
-                       R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hello"}]})");
+  auto r = http_stream(gw.port(), "/v1/chat/completions", kChat);
   const auto took = std::chrono::steady_clock::now() - start;
   REQUIRE(r.status == 200);
   CHECK(r.header("x-hybridgw-backend") == "second");
