@@ -223,3 +223,49 @@ TEST_CASE("a reload keeps what was learnt about unchanged backends, and repeats 
   gw.wait();
   ::unlink(path);
 }
+
+TEST_CASE("a key removed by a reload stops working, though it was remembered", "[integration][robustness][reload][keys]") {
+  auto upstream = start_sim("local");
+  char path[] = "/tmp/hgw-keys-XXXXXX";
+  const int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  const std::string kept = "sk-kept-key", revoked = "sk-revoked-key";
+  auto write_config = [&](const std::vector<std::string>& keys) {
+    std::string list;
+    for (const auto& k : keys) list += (list.empty() ? "\"" : ", \"") + auth::sha256_digest_line(k) + "\"";
+    std::ofstream(path) << "server:\n  listen: 127.0.0.1:18080\n  access_log: { path: off }\n"
+                           "admin:\n  listen: 127.0.0.1:19090\n"
+                           "state: { store: memory }\n"
+                           "backends:\n" +
+                               backend_yaml("local", upstream->port(), "local") +
+                               "routes:\n  - { name: chat, models: [auto], targets: [local] }\n"
+                               "tenants:\n  - { name: t, keys: [" + list + "] }\n";
+  };
+  write_config({kept, revoked});
+  auto loaded = config::load_config_file(path);
+  REQUIRE(loaded.ok());
+  app::GatewayOptions options;
+  options.config_path = path;
+  options.handle_signals = false;
+  options.port = 0;
+  options.admin_port = 0;
+  app::Gateway gw(loaded.config, options);
+  gw.start();
+  auto status_with = [&](const std::string& key) {
+    return post_json(gw.port(), "/v1/chat/completions", kChat, {{"Authorization", "Bearer " + key}}).status;
+  };
+  for (int i = 0; i < 2; ++i) {  // the second time from the memo of matched keys
+    CHECK(status_with(revoked) == 200);
+    CHECK(status_with(kept) == 200);
+  }
+  CHECK(status_with("sk-never-configured") == 401);
+
+  write_config({kept});
+  REQUIRE(http_request(gw.admin_port(), "POST", "/admin/reload").status == 200);
+  CHECK(status_with(revoked) == 401);
+  CHECK(status_with(kept) == 200);
+  gw.stop();
+  gw.wait();
+  ::unlink(path);
+}
