@@ -17,7 +17,11 @@ namespace hgw::app {
 struct Gateway::Worker {
   std::unique_ptr<pipeline::ProxyHandler> handler;
   std::shared_ptr<server::SessionEnv> env;
-  net::io_context ioc{1};  // one thread per io_context: no locking inside Asio
+  // One thread runs each io_context and every socket of a worker is used only
+  // from it (other threads post to it, e.g. the drain, cross-thread answers),
+  // so Asio need not lock each socket's reactor state: UNSAFE_IO keeps the
+  // scheduler's and the timers' locks and drops the per-descriptor one.
+  net::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::unique_ptr<Acceptor> acceptor;
   std::thread thread;
   // Pooled upstream sockets belong to ioc: close them before it is destroyed

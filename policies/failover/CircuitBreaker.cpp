@@ -24,7 +24,7 @@ CircuitBreaker::CircuitBreaker(config::CircuitBreakerConfig cfg, milliseconds pr
       cooldown_(base_cooldown_) {}
 
 void CircuitBreaker::trip(Clock::time_point now) {
-  state_ = State::open;
+  set_state(State::open);
   open_until_ = now + cooldown_;
   probe_out_ = false;
   consecutive_ = 0;
@@ -33,13 +33,16 @@ void CircuitBreaker::trip(Clock::time_point now) {
 }
 
 bool CircuitBreaker::allow(Clock::time_point now) {
+  // Closed lets everything through: no lock. A request that reads "closed"
+  // while another thread trips the breaker is one that came just before.
+  if (published_.load(std::memory_order_acquire) == State::closed) return true;
   std::lock_guard lk(mu_);
   switch (state_) {
     case State::closed:
       return true;
     case State::open:
       if (now < open_until_) return false;
-      state_ = State::half_open;
+      set_state(State::half_open);
       probe_out_ = true;
       probe_started_ = now;
       return true;
@@ -60,7 +63,7 @@ void CircuitBreaker::on_success(Clock::time_point now) {
       window_.add(0, now);
       break;
     case State::half_open:
-      state_ = State::closed;
+      set_state(State::closed);
       cooldown_ = base_cooldown_;
       probe_out_ = false;
       consecutive_ = 0;
@@ -106,14 +109,14 @@ void CircuitBreaker::on_probe_abandoned(Clock::time_point) {
 }
 
 CircuitBreaker::State CircuitBreaker::state(Clock::time_point now) const {
+  if (published_.load(std::memory_order_acquire) == State::closed) return State::closed;
   std::lock_guard lk(mu_);
   if (state_ == State::open && now >= open_until_) return State::half_open;
   return state_;
 }
 
 int CircuitBreaker::state_gauge_value() const {
-  std::lock_guard lk(mu_);
-  switch (state_) {
+  switch (published_.load(std::memory_order_acquire)) {
     case State::closed: return 0;
     case State::open: return 1;
     case State::half_open: return 2;

@@ -1,5 +1,7 @@
 // Per-backend circuit breaker. Pure in-memory state behind a mutex; time is
-// passed in (steady_clock), so tests drive it without sleeping.
+// passed in (steady_clock), so tests drive it without sleeping. Every request
+// asks allow() and state(): while closed (nearly always) they read an atomic
+// copy of the state and take no lock.
 //
 //   closed ──(consecutive_failures in a row, or error_rate ≥ rate over window_ms
 //             with ≥ min_requests)──▶ open
@@ -20,6 +22,7 @@
 // trigger; error_rate ≤ 0 disables the rate trigger.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -65,6 +68,10 @@ class CircuitBreaker {
 
  private:
   void trip(Clock::time_point now);  // → open with the current cool-down
+  void set_state(State s) {          // under mu_
+    state_ = s;
+    published_.store(s, std::memory_order_release);
+  }
 
   const config::CircuitBreakerConfig cfg_;
   const std::chrono::milliseconds base_cooldown_;
@@ -73,6 +80,7 @@ class CircuitBreaker {
 
   mutable std::mutex mu_;
   State state_ = State::closed;
+  std::atomic<State> published_{State::closed};  // state_, readable without mu_
   std::uint32_t consecutive_ = 0;
   SlidingWindow<2> window_;  // [0] requests, [1] failures
   std::chrono::milliseconds cooldown_;

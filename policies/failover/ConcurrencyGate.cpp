@@ -58,10 +58,7 @@ void ConcurrencyGate::set_limits(std::uint32_t max_concurrency, std::uint32_t ma
   for (auto& g : grants) g();
 }
 
-std::uint32_t ConcurrencyGate::inflight() const {
-  std::lock_guard lk(mu_);
-  return inflight_;
-}
+std::uint32_t ConcurrencyGate::inflight() const { return inflight_.load(std::memory_order_relaxed); }
 
 std::uint32_t ConcurrencyGate::queued() const {
   std::lock_guard lk(mu_);

@@ -3,9 +3,11 @@
 // max_queue waiting for a slot; beyond that, try_enter() says `full` at once.
 // The gate only keeps counts and callbacks; waiting (with queue_timeout_ms) is
 // the caller's, e.g. an Asio timer raced against the on_granted callback.
-// Thread-safe; callbacks run outside the lock.
+// Thread-safe; callbacks run outside the lock. inflight() (read by routing
+// on every request) reads an atomic copy without taking the lock.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -64,7 +66,7 @@ class ConcurrencyGate {
   mutable std::mutex mu_;
   std::uint32_t max_concurrency_;
   std::uint32_t max_queue_;
-  std::uint32_t inflight_ = 0;
+  std::atomic<std::uint32_t> inflight_{0};  // changed under mu_ only
   Ticket next_ticket_ = 1;
   std::deque<Waiter> waiters_;
 };

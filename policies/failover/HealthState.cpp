@@ -13,23 +13,22 @@ HealthState::HealthState(config::HealthCheckConfig cfg, bool initially_healthy)
 bool HealthState::on_check(bool ok) {
   if (!enabled_) return false;
   std::lock_guard lk(mu_);
-  const bool before = healthy_;
+  const bool before = healthy_.load(std::memory_order_relaxed);
+  bool after = before;
   if (ok) {
     bad_ = 0;
     if (good_ < UINT32_MAX) ++good_;
-    if (!healthy_ && good_ >= healthy_threshold_) healthy_ = true;
+    if (!before && good_ >= healthy_threshold_) after = true;
   } else {
     good_ = 0;
     if (bad_ < UINT32_MAX) ++bad_;
-    if (healthy_ && bad_ >= unhealthy_threshold_) healthy_ = false;
+    if (before && bad_ >= unhealthy_threshold_) after = false;
   }
-  return healthy_ != before;
+  healthy_.store(after, std::memory_order_relaxed);
+  return after != before;
 }
 
-bool HealthState::healthy() const {
-  std::lock_guard lk(mu_);
-  return healthy_;
-}
+bool HealthState::healthy() const { return healthy_.load(std::memory_order_relaxed); }
 
 std::uint32_t HealthState::consecutive_successes() const {
   std::lock_guard lk(mu_);

@@ -1,9 +1,11 @@
 // Active health of one backend from the results of its periodic checks
 // (the checker itself lives in the gateway): unhealthy_threshold consecutive
 // failed checks → down, healthy_threshold consecutive good checks → up.
-// Pure state machine behind a mutex; hybridgw_backend_healthy{backend}.
+// Pure state machine behind a mutex; healthy() is read on every request, so
+// it reads an atomic copy without the lock. hybridgw_backend_healthy{backend}.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 
@@ -29,7 +31,7 @@ class HealthState {
   const std::uint32_t unhealthy_threshold_;
   const std::uint32_t healthy_threshold_;
   mutable std::mutex mu_;
-  bool healthy_;
+  std::atomic<bool> healthy_;  // written under mu_
   std::uint32_t good_ = 0;
   std::uint32_t bad_ = 0;
 };
