@@ -22,12 +22,12 @@ void Accounting::preload(const std::vector<std::string>& tenants, const std::vec
     for (const auto& window : window_keys) {
       {
         std::lock_guard lock(mutex_);
-        if (spend_.count({tenant, window})) continue;
+        if (spend_.contains(view_key(tenant, window))) continue;
       }
       const double stored = store_ ? store_->spend(tenant, window) : 0.0;
       std::lock_guard lock(mutex_);
       // What this process spent meanwhile (not yet in the store) counts too.
-      auto [it, inserted] = spend_.emplace(std::make_pair(tenant, window), stored);
+      auto [it, inserted] = spend_.emplace(std::make_tuple(tenant, window), stored);
       if (!inserted) continue;
       for (const auto& [key, usd] : spend_pending_)
         if (std::get<0>(key) == tenant && (std::get<1>(key) == window || std::get<2>(key) == window)) it->second += usd;
@@ -37,29 +37,39 @@ void Accounting::preload(const std::vector<std::string>& tenants, const std::vec
 
 double Accounting::spent(const std::string& tenant, const std::string& window_key) {
   std::lock_guard lock(mutex_);
-  auto it = spend_.find({tenant, window_key});
+  auto it = spend_.find(view_key(tenant, window_key));
   return it == spend_.end() ? 0.0 : it->second;
 }
+
+namespace {
+// Adds u to the pending usage of its (route, backend, tenant, hour).
+void add_usage(TupleKeyMap<std::tuple<std::string, std::string, std::string, std::int64_t>, state::UsageRecord>& pending,
+               const state::UsageRecord& u) {
+  const auto key = view_key(u.route, u.backend, u.tenant, state::hour_bucket(u.at));
+  auto it = pending.find(key);
+  if (it == pending.end()) {
+    pending.emplace(std::make_from_tuple<std::tuple<std::string, std::string, std::string, std::int64_t>>(key), u);
+    return;
+  }
+  auto& sum = it->second;
+  sum.input += u.input;
+  sum.output += u.output;
+  sum.cached += u.cached;
+  sum.requests += u.requests;
+  sum.cost_usd += u.cost_usd;
+}
+}  // namespace
 
 void Accounting::record(const state::UsageRecord& usage, const std::string& day_key, const std::string& month_key) {
   std::lock_guard lock(mutex_);
   ++recorded_;
-  auto [it, first] =
-      usage_pending_.try_emplace({usage.route, usage.backend, usage.tenant, state::hour_bucket(usage.at)}, usage);
-  if (!first) {
-    auto& u = it->second;
-    u.input += usage.input;
-    u.output += usage.output;
-    u.cached += usage.cached;
-    u.requests += usage.requests;
-    u.cost_usd += usage.cost_usd;
-  }
+  add_usage(usage_pending_, usage);
   if (usage.tenant.empty() || usage.cost_usd <= 0) return;
-  if (writes_spend_) spend_pending_[{usage.tenant, day_key, month_key}] += usage.cost_usd;
+  if (writes_spend_) entry(spend_pending_, view_key(usage.tenant, day_key, month_key)) += usage.cost_usd;
   // A window never seen starts at what this process spends in it: nothing
   // else can have spent in a window the preload did not find (a new day).
-  spend_[{usage.tenant, day_key}] += usage.cost_usd;
-  spend_[{usage.tenant, month_key}] += usage.cost_usd;
+  entry(spend_, view_key(usage.tenant, day_key)) += usage.cost_usd;
+  entry(spend_, view_key(usage.tenant, month_key)) += usage.cost_usd;
 }
 
 namespace {
@@ -112,17 +122,8 @@ void Accounting::write_pending(std::unique_lock<std::mutex>& lock) {
   if (!written) {
     // The store is unreachable: the totals wait for the next flush, merged
     // with what came meanwhile — nothing is lost while the process lives.
-    for (auto& u : usage) {
-      auto [it, first] = usage_pending_.try_emplace({u.route, u.backend, u.tenant, state::hour_bucket(u.at)}, u);
-      if (!first) {
-        it->second.input += u.input;
-        it->second.output += u.output;
-        it->second.cached += u.cached;
-        it->second.requests += u.requests;
-        it->second.cost_usd += u.cost_usd;
-      }
-    }
-    for (auto& d : spend) spend_pending_[{d.tenant, d.day_key, d.month_key}] += d.usd;
+    for (const auto& u : usage) add_usage(usage_pending_, u);
+    for (const auto& d : spend) entry(spend_pending_, view_key(d.tenant, d.day_key, d.month_key)) += d.usd;
   }
   written_ = upto;  // attempted: flush() waits for the attempt, not for the store to come back
   drained_.notify_all();

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "gateway/state/StateStore.hpp"
+#include "policies/TupleKeyMap.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -60,10 +61,10 @@ class Accounting {
   bool writes_spend_;
   std::mutex mutex_;
   std::condition_variable wake_, drained_;
-  std::map<std::pair<std::string, std::string>, double> spend_;  // (tenant, window) → usd, the view budgets read
+  TupleKeyMap<std::tuple<std::string, std::string>, double> spend_;  // (tenant, window) → usd, the view budgets read
   // Not yet in the store: usage per (route, backend, tenant, hour), spend per (tenant, day, month).
-  std::map<std::tuple<std::string, std::string, std::string, std::int64_t>, state::UsageRecord> usage_pending_;
-  std::map<std::tuple<std::string, std::string, std::string>, double> spend_pending_;
+  TupleKeyMap<std::tuple<std::string, std::string, std::string, std::int64_t>, state::UsageRecord> usage_pending_;
+  TupleKeyMap<std::tuple<std::string, std::string, std::string>, double> spend_pending_;
   // Shadow judgements per (route, backend, hour), not yet in the store.
   std::map<std::tuple<std::string, std::string, std::int64_t>, state::JudgementRecord> judgements_pending_;
   std::uint64_t recorded_ = 0, written_ = 0;  // records counted / flushed

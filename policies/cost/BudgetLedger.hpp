@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 
+#include "policies/TupleKeyMap.hpp"
 #include "policies/cost/Budget.hpp"
 
 namespace hgw::cost {
@@ -40,7 +41,9 @@ class BudgetLedger {
     double amount = 0;
   };
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, double> reserved_;  // (tenant, window) → usd
+  TupleKeyMap<std::tuple<std::string, std::string>, double> reserved_;  // (tenant, window) → usd
+  // A tree, not a flat map: its keys only grow, and Boost 1.81's flat map
+  // rehashes again and again under such insert/erase cycles.
   std::map<std::uint64_t, Entry> open_;
   std::uint64_t next_ = 1;
 };
