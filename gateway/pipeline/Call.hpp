@@ -72,6 +72,9 @@ struct Call {
   }
   boost::json::monotonic_resource arena{first_arena_block(request.body().size())};
   boost::json::value body = boost::json::value(boost::json::storage_ptr(&arena));  // parsed once
+  // body is exactly the parse of request.body(), unchanged since: an upstream
+  // body that only changes the model may be made from the client's bytes.
+  bool body_is_request_text = false;
   std::optional<boost::json::value> redacted_body;  // for remote backends when a rule redacts
   std::vector<std::pair<std::string, std::string>> redaction_mapping;
   policy::RequestFeatures features;

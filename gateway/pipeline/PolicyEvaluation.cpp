@@ -63,7 +63,7 @@ void replan_with_budget(const Snapshot& snap, const PolicyRequest& request, Poli
 PolicyVerdict evaluate_policies(const Snapshot& snap, PolicyRequest& request) {
   const auto& cfg = snap.config();
   PolicyVerdict p;
-  auto& body = request.body->as_object();
+  const auto& body = request.body->as_object();
   const std::string_view model = body.at("model").as_string();
 
   // Route by model name.

@@ -21,7 +21,7 @@ namespace hgw::pipeline {
 
 struct PolicyRequest {
   policy::Endpoint endpoint = policy::Endpoint::chat;
-  boost::json::value* body = nullptr;          // parsed; an object with a string "model"
+  const boost::json::value* body = nullptr;    // parsed; an object with a string "model"
   const config::TenantConfig* tenant = nullptr;
   std::vector<std::pair<std::string, std::string>> policy_headers;  // x-hybridgw-*, lowercase names
   std::string data_class_header;               // x-hybridgw-data-class

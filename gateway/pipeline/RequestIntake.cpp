@@ -23,6 +23,7 @@ std::optional<IntakeError> decode_request(Call& call) {
   auto decoded = call.client->decode(call.body, call.endpoint, call.client_context());
   if (!decoded.error.empty()) return IntakeError{decoded.error, "invalid_request"};
   call.endpoint = decoded.endpoint;
+  call.body_is_request_text = call.client->keeps_body() && !call.responses;
   if (call.responses) call.responses->input_items = std::move(decoded.input_items);
   return std::nullopt;
 }

@@ -71,8 +71,12 @@ std::optional<std::string> upstream_request_for(const Call& call, int b, Attempt
   if (call.continuation)
     continued = protocol::continuation_request(
         body.as_object(), protocol::make_prefill(call.continuation->pipeline->answer_text()), backend.protocol);
+  const std::string_view request_text =
+      (&body == &call.body && !continued && call.body_is_request_text) ? std::string_view(call.request.body())
+                                                                        : std::string_view();
   std::string encoded, why;
-  if (!codec.encode_body(continued ? *continued : body.as_object(), backend, call.stream, encoded, why)) {
+  if (!codec.encode_body(continued ? *continued : body.as_object(), request_text, backend, call.stream, encoded,
+                         why)) {
     r.outcome = Outcome::bad_request;
     r.detail = why;
     return std::nullopt;

@@ -34,8 +34,9 @@ void AnthropicBackendCodec::append_headers(const std::string& api_key, std::stri
   append_field("anthropic-version", "2023-06-01", out);
 }
 
-bool AnthropicBackendCodec::encode_body(const json::object& request, const config::BackendConfig& b, bool stream,
-                                        std::string& body, std::string& error) const {
+bool AnthropicBackendCodec::encode_body(const json::object& request, std::string_view,
+                                        const config::BackendConfig& b, bool stream, std::string& body,
+                                        std::string& error) const {
   auto t = anthropic::chat_request_to_messages(request, upstream_model(b, request), stream);
   if (!t.error.empty()) {
     error = "cannot send this request to " + b.name + " (Anthropic Messages API): " + t.error;

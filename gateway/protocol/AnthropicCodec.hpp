@@ -14,8 +14,8 @@ class AnthropicBackendCodec final : public BackendCodec {
   bool serves(policy::Endpoint e) const override { return e == policy::Endpoint::chat; }
   std::string target(const config::BackendConfig&, policy::Endpoint) const override;
   void append_headers(const std::string& api_key, std::string& out) const override;
-  bool encode_body(const boost::json::object& request, const config::BackendConfig&, bool stream, std::string& body,
-                   std::string& error) const override;
+  bool encode_body(const boost::json::object& request, std::string_view request_text, const config::BackendConfig&,
+                   bool stream, std::string& body, std::string& error) const override;
   bool speaks_openai() const override { return false; }
   boost::json::object answer_to_openai(const boost::json::object& answer) const override;
   boost::json::object error_to_openai(const boost::json::object& error) const override;

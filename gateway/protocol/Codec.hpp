@@ -93,9 +93,12 @@ class BackendCodec {
   // The header lines of the backend's credentials and protocol ("Name: v\r\n").
   virtual void append_headers(const std::string& api_key, std::string& out) const = 0;
   // The body the backend receives from the pipeline's OpenAI request; false
-  // with `error` when this backend cannot express the request.
-  virtual bool encode_body(const boost::json::object& request, const config::BackendConfig&, bool stream,
-                           std::string& body, std::string& error) const = 0;
+  // with `error` when this backend cannot express the request. request_text:
+  // the client's bytes when `request` is exactly their parse (else empty), for
+  // a codec that can send them with only the model changed.
+  virtual bool encode_body(const boost::json::object& request, std::string_view request_text,
+                           const config::BackendConfig&, bool stream, std::string& body,
+                           std::string& error) const = 0;
   // True when answers, streams and errors are already in the OpenAI format.
   virtual bool speaks_openai() const = 0;
   // A whole answer, an error body: in the OpenAI format.
@@ -118,6 +121,9 @@ class ClientCodec {
   };
   virtual Decoded decode(boost::json::value& body, policy::Endpoint client_endpoint,
                          const ClientContext& context) const = 0;
+  // decode() leaves the body as the client sent it (the client speaks the
+  // pipeline's OpenAI format): its bytes may go upstream instead.
+  virtual bool keeps_body() const { return false; }
   virtual bool speaks_openai() const = 0;
   // Streams report usage to this client whether or not it asked.
   virtual bool always_streams_usage() const = 0;

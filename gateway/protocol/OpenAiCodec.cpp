@@ -30,9 +30,12 @@ void OpenAiBackendCodec::append_headers(const std::string& api_key, std::string&
   if (!api_key.empty()) append_field("Authorization", "Bearer " + api_key, out);
 }
 
-bool OpenAiBackendCodec::encode_body(const json::object& request, const config::BackendConfig& b, bool stream,
-                                     std::string& body, std::string&) const {
-  body = upstream_body(request, upstream_model(b, request), stream);
+bool OpenAiBackendCodec::encode_body(const json::object& request, std::string_view request_text,
+                                     const config::BackendConfig& b, bool stream, std::string& body,
+                                     std::string&) const {
+  const std::string_view model = upstream_model(b, request);
+  auto spliced = request_text.empty() ? std::nullopt : upstream_body_from_text(request_text, request, model, stream);
+  body = spliced ? std::move(*spliced) : upstream_body(request, model, stream);
   return true;
 }
 

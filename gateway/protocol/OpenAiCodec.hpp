@@ -13,8 +13,8 @@ class OpenAiBackendCodec : public BackendCodec {
   bool serves(policy::Endpoint) const override;
   std::string target(const config::BackendConfig&, policy::Endpoint) const override;
   void append_headers(const std::string& api_key, std::string& out) const override;
-  bool encode_body(const boost::json::object& request, const config::BackendConfig&, bool stream, std::string& body,
-                   std::string& error) const override;
+  bool encode_body(const boost::json::object& request, std::string_view request_text, const config::BackendConfig&,
+                   bool stream, std::string& body, std::string& error) const override;
   bool speaks_openai() const override { return true; }
   boost::json::object answer_to_openai(const boost::json::object& answer) const override { return answer; }
   boost::json::object error_to_openai(const boost::json::object& error) const override { return error; }
@@ -31,6 +31,7 @@ class OpenAiClientCodec final : public ClientCodec {
  public:
   std::string_view dialect() const override { return "openai"; }
   Decoded decode(boost::json::value& body, policy::Endpoint client_endpoint, const ClientContext&) const override;
+  bool keeps_body() const override { return true; }
   bool speaks_openai() const override { return true; }
   bool always_streams_usage() const override { return false; }
   std::string encode_answer(const boost::json::object& openai_answer, const ClientContext&) const override;

@@ -1,5 +1,7 @@
 #include "gateway/protocol/OpenAiWire.hpp"
 
+#include "gateway/protocol/JsonText.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -228,6 +230,20 @@ class JsonAppender {
 };
 
 }  // namespace
+
+std::optional<std::string> upstream_body_from_text(std::string_view text, const json::object& body,
+                                                   std::string_view backend_model, bool stream) {
+  if (body.contains(kNativeResponsesExtras)) return std::nullopt;
+  if (stream && !client_wants_stream_usage(body)) return std::nullopt;
+  const auto model = find_top_level_string(text, "model");
+  if (!model || model->members != count_members(body)) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() + backend_model.size() + 16);
+  out.append(text.substr(0, model->value_begin));
+  JsonAppender(out).string(backend_model);
+  out.append(text.substr(model->value_end));
+  return out;
+}
 
 std::string upstream_body(const json::object& body, std::string_view backend_model, bool stream) {
   // Written member by member instead of copying the object to change two

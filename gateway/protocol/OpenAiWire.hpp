@@ -74,5 +74,13 @@ policy::RequestFeatures features_of(const boost::json::object& body, policy::End
 // usage chunk. Returns whether the client itself asked for usage in the stream.
 bool client_wants_stream_usage(const boost::json::object& body);
 std::string upstream_body(const boost::json::object& body, std::string_view backend_model, bool stream);
+// The same body made from the client's own bytes (`text`, which `body` is the
+// parse of) with only the "model" value replaced — no serialising — when that
+// is all upstream_body would change: nullopt when it would change more (a
+// stream without include_usage, the Responses extras), or when the text is
+// not plainly what the parse holds (an escaped top-level key, a key repeated
+// at any depth: the backend might read the copy the policies did not see).
+std::optional<std::string> upstream_body_from_text(std::string_view text, const boost::json::object& body,
+                                                   std::string_view backend_model, bool stream);
 
 }  // namespace hgw::protocol

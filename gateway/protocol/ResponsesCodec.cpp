@@ -56,8 +56,9 @@ void ResponsesBackendCodec::append_headers(const std::string& api_key, std::stri
   if (!api_key.empty()) append_field("Authorization", "Bearer " + api_key, out);
 }
 
-bool ResponsesBackendCodec::encode_body(const json::object& request, const config::BackendConfig& b, bool stream,
-                                        std::string& body, std::string& error) const {
+bool ResponsesBackendCodec::encode_body(const json::object& request, std::string_view,
+                                        const config::BackendConfig& b, bool stream, std::string& body,
+                                        std::string& error) const {
   auto t = responses::chat_request_to_responses(request, upstream_model(b, request), stream);
   if (!t.error.empty()) {
     error = "cannot send this request to " + b.name + " (Responses API): " + t.error;

@@ -90,7 +90,7 @@ awaitable<void> exchange(BackgroundContext& ctx, int b, const std::string& wire,
 
 bool encode_request(const config::BackendConfig& backend, const json::object& request, std::string& body,
                     std::string& error) {
-  return protocol::backend_codec(backend.protocol).encode_body(request, backend, false, body, error);
+  return protocol::backend_codec(backend.protocol).encode_body(request, {}, backend, false, body, error);
 }
 
 awaitable<BackendReply> call_backend(BackgroundContext& ctx, int b, policy::Endpoint endpoint,

@@ -336,6 +336,70 @@ TEST_CASE("adversarial: a restricted value never reaches the remote backend, in 
   CHECK(dropped_by_translation < 9 * 4 / 2);
 }
 
+// The gateway sends the client's own bytes upstream (model replaced) when the
+// parse is all they say; a text that says more than the parse kept — a key
+// written twice at any depth, an escaped key — is serialised from the parse
+// instead, so the backend cannot read a copy the detectors never saw.
+TEST_CASE("adversarial: a repeated or escaped key cannot carry a value past the detectors",
+          "[compliance][adversarial]") {
+  auto local = start_sim("local-sim");
+  auto remote = start_sim("remote-sim");
+  TestGateway gw(gateway_config(local->port(), remote->port()));
+  const std::string msg_hi = R"({"role":"user","content":"hello"})";
+  const std::string msg_id = R"({"role":"user","content":")" + kId + R"("})";
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"key repeated inside a message",
+       R"({"model":"auto","messages":[{"role":"user","content":"hello","content":")" + kId + R"("}]})"},
+      {"same, the other order",
+       R"({"model":"auto","messages":[{"role":"user","content":")" + kId + R"(","content":"hello"}]})"},
+      {"top-level key repeated", R"({"model":"auto","messages":[)" + msg_id + R"(],"messages":[)" + msg_hi + "]}"},
+      {"same, the other order", R"({"model":"auto","messages":[)" + msg_hi + R"(],"messages":[)" + msg_id + "]}"},
+      {"escaped top-level key repeating another",
+       R"({"model":"auto","messages":[)" + msg_hi + R"(],"messages":[)" + msg_id + "]}"},
+      {"model repeated", R"({"model":"auto","messages":[)" + msg_id + R"(],"model":"auto"})"},
+      {"escaped model key", R"({"model":"auto","messages":[)" + msg_id + "]}"},
+  };
+  int n = 0;
+  for (const auto& [what, body] : bodies) {
+    INFO(what << ": " << body);
+    const std::string id = "dup-" + std::to_string(++n);
+    auto r = post_json(gw.port(), "/v1/chat/completions", body, {{"x-request-id", id}});
+    CHECK(r.status == 200);
+    for (const auto& got : for_request(*remote, id)) {
+      CHECK_FALSE(holds(got.body, kId, true));
+      CHECK(got.body.find(kId) == std::string::npos);  // not even in a copy a parse would drop
+      // What the remote got is one reading of the request: no key twice.
+      CHECK(got.body.find(R"("content":"hello","content")") == std::string::npos);
+      CHECK(got.body.find(R"(],"messages")") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("the client's bytes go upstream as sent, only the model replaced", "[compliance][adversarial]") {
+  auto local = start_sim("local-sim");
+  auto remote = start_sim("remote-sim");
+  TestGateway gw(gateway_config(local->port(), remote->port()));
+  // Spacing, an escape and a number's spelling that serialising would change.
+  const std::string body =
+      "{ \"model\" : \"auto\",\n  \"messages\": [ {\"role\": \"user\", \"content\": \"caf\\u00e9 \\\"model\\\": 1\"} ],\n"
+      "  \"temperature\": 0.50, \"max_tokens\": 16 }";
+  auto r = post_json(gw.port(), "/v1/chat/completions", body, {{"x-request-id", "as-sent"}});
+  REQUIRE(r.status == 200);
+  const auto got = for_request(*remote, "as-sent");
+  REQUIRE(got.size() == 1);
+  std::string expected = body;
+  expected.replace(expected.find("\"auto\""), 6, "\"echo\"");
+  CHECK(got[0].body == expected);
+  // A stream that did not ask for usage is rewritten to ask for it (cost needs it).
+  auto st = http_stream(gw.port(), "/v1/chat/completions",
+                        R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                        {{"x-request-id", "stream-usage"}});
+  REQUIRE(st.status == 200);
+  const auto streamed = for_request(*remote, "stream-usage");
+  REQUIRE(streamed.size() == 1);
+  CHECK(streamed[0].body.find(R"("stream_options":{"include_usage":true})") != std::string::npos);
+}
+
 TEST_CASE("adversarial: a confidential value reaches the remote backend only masked, and comes back restored",
           "[compliance][adversarial]") {
   auto local = start_sim("local-sim");

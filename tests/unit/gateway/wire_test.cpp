@@ -87,7 +87,7 @@ namespace {
 std::string request_for(const config::BackendConfig& b, const std::string& key, policy::Endpoint e,
                         const json::object& body, bool stream, const std::string& rid, std::string_view accept) {
   std::string encoded, error;
-  REQUIRE(protocol::backend_codec(b.protocol).encode_body(body, b, stream, encoded, error));
+  REQUIRE(protocol::backend_codec(b.protocol).encode_body(body, {}, b, stream, encoded, error));
   return protocol::make_upstream_request(b, key, e, encoded, stream, rid, accept);
 }
 }  // namespace
