@@ -13,6 +13,7 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace hgw {
 
@@ -47,14 +48,20 @@ auto view_key(const Parts&... parts) {
   return std::tuple<std::conditional_t<std::is_integral_v<Parts>, std::int64_t, std::string_view>...>(parts...);
 }
 
-// The value under `key` (a view_key), made as Value{} under a stored copy of
-// the key when missing.
+// The value under `key` (a view_key), made as `initial` under a stored copy
+// of the key when missing; and whether it was made.
+template <class Map, class View>
+std::pair<typename Map::mapped_type&, bool> try_entry(Map& map, const View& key,
+                                                       const typename Map::mapped_type& initial) {
+  auto it = map.find(key);
+  if (it != map.end()) return {it->second, false};
+  return {map.emplace(std::make_from_tuple<typename Map::key_type>(key), initial).first->second, true};
+}
+
+// The value under `key`, made as Value{} when missing.
 template <class Map, class View>
 typename Map::mapped_type& entry(Map& map, const View& key) {
-  auto it = map.find(key);
-  if (it == map.end())
-    it = map.emplace(std::make_from_tuple<typename Map::key_type>(key), typename Map::mapped_type{}).first;
-  return it->second;
+  return try_entry(map, key, typename Map::mapped_type{}).first;
 }
 
 }  // namespace hgw

@@ -45,13 +45,8 @@ namespace {
 // Adds u to the pending usage of its (route, backend, tenant, hour).
 void add_usage(TupleKeyMap<std::tuple<std::string, std::string, std::string, std::int64_t>, state::UsageRecord>& pending,
                const state::UsageRecord& u) {
-  const auto key = view_key(u.route, u.backend, u.tenant, state::hour_bucket(u.at));
-  auto it = pending.find(key);
-  if (it == pending.end()) {
-    pending.emplace(std::make_from_tuple<std::tuple<std::string, std::string, std::string, std::int64_t>>(key), u);
-    return;
-  }
-  auto& sum = it->second;
+  auto [sum, made] = try_entry(pending, view_key(u.route, u.backend, u.tenant, state::hour_bucket(u.at)), u);
+  if (made) return;
   sum.input += u.input;
   sum.output += u.output;
   sum.cached += u.cached;

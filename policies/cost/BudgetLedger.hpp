@@ -40,6 +40,8 @@ class BudgetLedger {
     std::string tenant, day_key, month_key;
     double amount = 0;
   };
+  double reserved_locked(const std::string& tenant, const std::string& window_key) const;  // under mutex_
+
   mutable std::mutex mutex_;
   TupleKeyMap<std::tuple<std::string, std::string>, double> reserved_;  // (tenant, window) → usd
   // A tree, not a flat map: its keys only grow, and Boost 1.81's flat map

@@ -4,7 +4,7 @@
 // The gate only keeps counts and callbacks; waiting (with queue_timeout_ms) is
 // the caller's, e.g. an Asio timer raced against the on_granted callback.
 // Thread-safe; callbacks run outside the lock. inflight() (read by routing
-// on every request) reads an atomic copy without taking the lock.
+// on every request) reads the count, an atomic, without taking the lock.
 #pragma once
 
 #include <atomic>

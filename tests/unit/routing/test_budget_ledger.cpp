@@ -54,6 +54,18 @@ TEST_CASE("ledger: the monthly window too, and exactly the limit fits", "[cost][
   CHECK(c.status.exhausted);
 }
 
+TEST_CASE("ledger: one window named twice is reserved and released once", "[cost][ledger]") {
+  cost::BudgetLedger ledger;
+  const auto t = tenant(10.0);
+  auto a = ledger.reserve(t, "w", "w", 0, 0, 0.3, kNow);
+  auto b = ledger.reserve(t, "w", "w", 0, 0, 0.2, kNow);
+  CHECK(ledger.reserved("acme", "w") == Approx(0.5));
+  ledger.release(a.reservation);
+  CHECK(ledger.reserved("acme", "w") == Approx(0.2));  // b's reservation is still counted
+  ledger.release(b.reservation);
+  CHECK(ledger.reserved("acme", "w") == 0);
+}
+
 TEST_CASE("ledger: concurrent reservations never exceed the budget", "[cost][ledger]") {
   cost::BudgetLedger ledger;
   const auto t = tenant(1.0);
