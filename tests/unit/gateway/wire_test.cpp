@@ -129,6 +129,28 @@ TEST_CASE("upstream request: own path, own key, body length, nothing of the clie
   }
 }
 
+TEST_CASE("OpenAI-format backends take the client's bytes with the model replaced; others translate",
+          "[wire][json-text]") {
+  const std::string text = R"({ "model": "alias", "temperature": 0.50, "messages": [{"role":"user","content":"hi"}] })";
+  const auto body = obj(text);
+  const auto encoded_by = [&](config::Protocol protocol) {
+    std::string encoded, error;
+    REQUIRE(protocol::backend_codec(protocol).encode_body(body, text, backend(protocol), false, encoded, error));
+    return encoded;
+  };
+  const std::string as_sent = R"({ "model": "served-model", "temperature": 0.50, "messages": [{"role":"user","content":"hi"}] })";
+  CHECK(encoded_by(config::Protocol::openai) == as_sent);
+  CHECK(encoded_by(config::Protocol::azure_openai) == as_sent);
+  // Without the text (another client's request, a redacted copy) the body is serialised.
+  std::string serialised, error;
+  REQUIRE(protocol::backend_codec(config::Protocol::openai).encode_body(body, {}, backend(), false, serialised, error));
+  CHECK(serialised != as_sent);
+  CHECK(json::parse(serialised) == json::parse(as_sent));
+  // Anthropic and Responses backends get their own format, never the client's bytes.
+  CHECK(encoded_by(config::Protocol::anthropic).find(R"("temperature": 0.50)") == std::string::npos);
+  CHECK(encoded_by(config::Protocol::openai_responses).find(R"("temperature": 0.50)") == std::string::npos);
+}
+
 TEST_CASE("usage scanned from a whole answer equals the usage of the parsed answer", "[wire]") {
   const char* answers[] = {
       R"({"id":"x","choices":[{"message":{"content":"usage: 5"}}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}})",
