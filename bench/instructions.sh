@@ -38,12 +38,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Ports released before they are printed: `read` returns on the line, while python may still hold them.
 read -r SIM_PORT GW_PORT ADMIN_PORT < <(python3 - <<'EOF'
 import socket
 socks = [socket.socket() for _ in range(3)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])
+ports = [s.getsockname()[1] for s in socks]
+for s in socks:
+    s.close()
+print(*ports, flush=True)
 EOF
 )
 

@@ -125,7 +125,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 T_START=$(date +%s)
 
-# Free loopback ports (bound and released at once; nothing else races for them here).
+# Free loopback ports: bound, released, and only then printed — `read` returns on
+# the line, and a port still bound by python then would make a server fail to bind.
 read -r NGX_PORT NGX_STREAM_PORT NGX_LOG_PORT NGX_LOG_STREAM_PORT \
         NGX2_PORT NGX2_STREAM_PORT NGX2_LOG_PORT NGX2_LOG_STREAM_PORT \
         GW_PORT GW_ADMIN_PORT GWP_PORT GWP_ADMIN_PORT GWP2_PORT GWP2_ADMIN_PORT < <(python3 - <<'EOF'
@@ -133,9 +134,10 @@ import socket
 socks = [socket.socket() for _ in range(14)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])
+ports = [s.getsockname()[1] for s in socks]
 for s in socks:
     s.close()
+print(*ports, flush=True)
 EOF
 )
 

@@ -62,7 +62,9 @@ free_ports() {
 import socket, sys
 s = [socket.socket() for _ in range(int(sys.argv[1]))]
 for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])' "$1"
+ports = [x.getsockname()[1] for x in s]
+for x in s: x.close()
+print(*ports, flush=True)' "$1"
 }
 read -r REDIS_PORT NGX_PORT NGX_S NGX_L NGX_LS MEM_PORT MEM_ADMIN SQL_PORT SQL_ADMIN RED_PORT RED_ADMIN < <(free_ports 11)
 wait_http() {

@@ -105,6 +105,8 @@ PolicyVerdict evaluate_policies(const Snapshot& snap, PolicyRequest& request) {
     p.redaction_mapping = redactor.mapping();
   }
 
+  p.eligible.reserve(cd.backends.size());
+  p.reasons.reserve(cd.backends.size());
   for (const auto& v : cd.backends) {
     p.eligible.push_back(v.eligible);
     p.reasons.push_back(v.reason);

@@ -3,6 +3,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include <charconv>
+#include <cstring>
 
 namespace hgw::protocol {
 
@@ -23,10 +24,19 @@ void append_request_line(std::string_view method, std::string_view target, std::
 }
 
 void append_field(std::string_view name, std::string_view value, std::string& out) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += "\r\n";
+  // One growth and four copies: four appends cost a field ~200 instructions,
+  // and a request's heads carry a dozen fields.
+  const std::size_t at = out.size();
+  out.resize(at + name.size() + value.size() + 4);
+  char* p = out.data() + at;
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = ':';
+  *p++ = ' ';
+  std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  *p++ = '\r';
+  *p = '\n';
 }
 
 void append_field(std::string_view name, std::size_t value, std::string& out) {
