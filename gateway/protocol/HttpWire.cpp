@@ -2,8 +2,8 @@
 
 #include <boost/beast/http/status.hpp>
 
+#include <algorithm>
 #include <charconv>
-#include <cstring>
 
 namespace hgw::protocol {
 
@@ -28,13 +28,11 @@ void append_field(std::string_view name, std::string_view value, std::string& ou
   // and a request's heads carry a dozen fields.
   const std::size_t at = out.size();
   out.resize(at + name.size() + value.size() + 4);
-  char* p = out.data() + at;
-  std::memcpy(p, name.data(), name.size());
-  p += name.size();
+  // copy_n, not memcpy: an empty view may hold a null pointer.
+  char* p = std::copy_n(name.data(), name.size(), out.data() + at);
   *p++ = ':';
   *p++ = ' ';
-  std::memcpy(p, value.data(), value.size());
-  p += value.size();
+  p = std::copy_n(value.data(), value.size(), p);
   *p++ = '\r';
   *p = '\n';
 }
