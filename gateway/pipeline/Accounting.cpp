@@ -36,9 +36,18 @@ void Accounting::preload(const std::vector<std::string>& tenants, const std::vec
 }
 
 double Accounting::spent(const std::string& tenant, const std::string& window_key) {
+  return spent(tenant, window_key, window_key).first;
+}
+
+std::pair<double, double> Accounting::spent(const std::string& tenant, const std::string& day_key,
+                                            const std::string& month_key) {
   std::lock_guard lock(mutex_);
-  auto it = spend_.find(view_key(tenant, window_key));
-  return it == spend_.end() ? 0.0 : it->second;
+  auto in = [&](const std::string& window) {
+    auto it = spend_.find(view_key(tenant, window));
+    return it == spend_.end() ? 0.0 : it->second;
+  };
+  const double today = in(day_key);
+  return {today, month_key == day_key ? today : in(month_key)};
 }
 
 namespace {

@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace hgw::pipeline {
@@ -40,6 +41,8 @@ class Accounting {
   // Spend of a tenant in a window key ("2026-11-30" or "2026-11"): the stored
   // spend as preloaded plus what this process added. Never touches the store.
   double spent(const std::string& tenant, const std::string& window_key);
+  // Today's and this month's, under one lock (what a budget check reads).
+  std::pair<double, double> spent(const std::string& tenant, const std::string& day_key, const std::string& month_key);
 
   // Counts the request's usage and spend now; the store gets it with the next flush.
   void record(const state::UsageRecord& usage, const std::string& day_key, const std::string& month_key);

@@ -46,7 +46,9 @@ Services::Services(std::shared_ptr<const config::Config> config, std::unique_ptr
     quota_ = std::make_unique<state::RedisQuota>(std::move(endpoint), st.key_prefix, std::move(options));
   } else {
     quota_ = std::make_unique<state::LocalQuota>(
-        [this](const std::string& tenant, const std::string& window) { return accounting_.spent(tenant, window); });
+        [this](const std::string& tenant, const std::string& day, const std::string& month) {
+          return accounting_.spent(tenant, day, month);
+        });
   }
   install(std::move(config));
 }

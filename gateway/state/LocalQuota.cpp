@@ -1,9 +1,10 @@
 #include "gateway/state/LocalQuota.hpp"
 
+#include <tuple>
+
 namespace hgw::state {
 
-LocalQuota::LocalQuota(std::function<double(const std::string&, const std::string&)> spent)
-    : spent_(std::move(spent)) {}
+LocalQuota::LocalQuota(SpentFn spent) : spent_(std::move(spent)) {}
 
 QuotaGrant LocalQuota::admit_locally(const QuotaAsk& ask) {
   const auto& t = *ask.tenant;
@@ -12,8 +13,7 @@ QuotaGrant LocalQuota::admit_locally(const QuotaAsk& ask) {
   cost::BudgetLedger::Reserved reserved;
   double today = 0, month = 0;
   if (has_budget) {
-    today = spent_(t.name, ask.day_key);
-    month = spent_(t.name, ask.month_key);
+    std::tie(today, month) = spent_(t.name, ask.day_key, ask.month_key);
     reserved = ledger_.reserve(t, ask.day_key, ask.month_key, today, month, ask.estimate_usd, ask.now);
     today += reserved.in_flight_today;
     month += reserved.in_flight_month;
@@ -44,7 +44,7 @@ void LocalQuota::settle(const QuotaSettle& s) {
 }
 
 double LocalQuota::committed_spend(const std::string& tenant, const std::string& window_key) {
-  return spent_(tenant, window_key) + ledger_.reserved(tenant, window_key);
+  return spent_(tenant, window_key, window_key).first + ledger_.reserved(tenant, window_key);
 }
 
 }  // namespace hgw::state

@@ -9,13 +9,15 @@
 #include "policies/cost/BudgetLedger.hpp"
 
 #include <functional>
+#include <utility>
 
 namespace hgw::state {
 
 class LocalQuota final : public QuotaStore {
  public:
-  // spent(tenant, window): the settled spend this process knows.
-  explicit LocalQuota(std::function<double(const std::string&, const std::string&)> spent);
+  // The settled spend this process knows: spent(tenant, day key, month key) → (today, this month).
+  using SpentFn = std::function<std::pair<double, double>(const std::string&, const std::string&, const std::string&)>;
+  explicit LocalQuota(SpentFn spent);
 
   void admit(const QuotaAsk& ask, std::function<void(QuotaGrant)> done) override { done(admit_locally(ask)); }
   QuotaGrant admit_locally(const QuotaAsk& ask) override;
@@ -28,7 +30,7 @@ class LocalQuota final : public QuotaStore {
   cost::BudgetLedger& ledger() { return ledger_; }
 
  private:
-  std::function<double(const std::string&, const std::string&)> spent_;
+  SpentFn spent_;
   cost::BudgetLedger ledger_;
   cost::RateLimiter rates_;
 };

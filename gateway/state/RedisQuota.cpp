@@ -207,15 +207,19 @@ RedisQuota::RedisQuota(RedisEndpoint endpoint, std::string key_prefix, Options o
     : endpoint_(std::move(endpoint)),
       prefix_(std::move(key_prefix)),
       options_(std::move(options)),
-      local_([this](const std::string& tenant, const std::string& window) {
+      local_([this](const std::string& tenant, const std::string& day_key, const std::string& month_key) {
         // While degraded: the spend last read from Redis, plus what this
         // replica spent since (local_mutex_ is held by the caller).
-        double v = 0;
-        if (auto it = last_spent_.find({tenant, window}); it != last_spent_.end()) v = it->second;
-        for (const auto& u : unreconciled_)
-          for (const auto& s : u.settles)
-            if (s.tenant->name == tenant && (s.day_key == window || s.month_key == window)) v += s.actual_usd;
-        return v;
+        auto spent_in = [&](const std::string& window) {
+          double v = 0;
+          if (auto it = last_spent_.find({tenant, window}); it != last_spent_.end()) v = it->second;
+          for (const auto& u : unreconciled_)
+            for (const auto& s : u.settles)
+              if (s.tenant->name == tenant && (s.day_key == window || s.month_key == window)) v += s.actual_usd;
+          return v;
+        };
+        const double today = spent_in(day_key);
+        return std::make_pair(today, month_key == day_key ? today : spent_in(month_key));
       }) {
   // Ids must never repeat across replicas or restarts (a pod restarts with its
   // name, a container with pid 1): a random part of each incarnation's own.

@@ -7,11 +7,14 @@
 // same arithmetic in one Lua script (gateway/state/RedisQuota).
 #pragma once
 
+#include <boost/unordered_map.hpp>
+
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "policies/TupleKeyMap.hpp"
 #include "policies/cost/Budget.hpp"
@@ -30,24 +33,40 @@ class BudgetLedger {
   // windows and, when it fits, reserves the estimate in both.
   Reserved reserve(const config::TenantConfig& tenant, const std::string& day_key, const std::string& month_key,
                    double spent_today, double spent_month, double estimate, std::chrono::system_clock::time_point now);
-  // Gives a reservation back (when its request settles or gives up).
+  // Gives a reservation back (when its request settles or gives up); an
+  // unknown or already released one is ignored.
   void release(std::uint64_t reservation);
   double reserved(const std::string& tenant, const std::string& window_key) const;
   std::size_t open_reservations() const;
+  std::size_t windows() const;  // (tenant, window) totals held: those in use, and idle ones until the next new window
 
  private:
-  struct Entry {
-    std::string tenant, day_key, month_key;
+  // What is reserved in one (tenant, window), and by how many open reservations.
+  struct Window {
+    double usd = 0;
+    std::uint32_t open = 0;
+  };
+  // An open reservation points at its windows: releasing it needs no look-up.
+  struct Slot {
+    std::uint64_t id = 0;  // 0: free
+    Window* day = nullptr;
+    Window* month = nullptr;  // == day when the two keys are one window
     double amount = 0;
   };
-  double reserved_locked(const std::string& tenant, const std::string& window_key) const;  // under mutex_
+  // The two windows of a reservation, made when missing (under mutex_).
+  std::pair<Window*, Window*> windows_locked(const std::string& tenant, const std::string& day_key,
+                                             const std::string& month_key);
+  void give_back_locked(Window& w, double amount);
 
   mutable std::mutex mutex_;
-  TupleKeyMap<std::tuple<std::string, std::string>, double> reserved_;  // (tenant, window) → usd
-  // A tree, not a flat map: its keys only grow, and Boost 1.81's flat map
-  // rehashes again and again under such insert/erase cycles.
-  std::map<std::uint64_t, Entry> open_;
-  std::uint64_t next_ = 1;
+  // Node-based, so that a slot's Window* stays valid while other windows come
+  // and go. Idle windows (no open reservation) are dropped when a new window
+  // is made — a new day or tenant — so the map holds about the windows in use.
+  boost::unordered_map<std::tuple<std::string, std::string>, Window, TupleKeyHash, TupleKeyEqual> windows_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::uint32_t serial_ = 0;  // with the slot index, makes an id that a stale release cannot match
+  std::size_t open_ = 0;
 };
 
 }  // namespace hgw::cost

@@ -82,3 +82,51 @@ TEST_CASE("ledger: concurrent reservations never exceed the budget", "[cost][led
   CHECK(granted == 128);  // $1 of $1/128 estimates, whoever asks
   CHECK(ledger.reserved("acme", "d") == Approx(1.0));
 }
+
+TEST_CASE("ledger: a released id cannot release the reservation that reuses its slot", "[cost][ledger]") {
+  cost::BudgetLedger ledger;
+  const auto t = tenant(10.0);
+  auto a = ledger.reserve(t, "d", "m", 0, 0, 0.3, kNow);
+  ledger.release(a.reservation);
+  auto b = ledger.reserve(t, "d", "m", 0, 0, 0.2, kNow);  // takes a's slot
+  CHECK(b.reservation != a.reservation);
+  ledger.release(a.reservation);  // stale: b stays
+  ledger.release(0);
+  CHECK(ledger.open_reservations() == 1);
+  CHECK(ledger.reserved("acme", "d") == Approx(0.2));
+  ledger.release(b.reservation);
+  CHECK(ledger.open_reservations() == 0);
+  CHECK(ledger.reserved("acme", "m") == 0);
+}
+
+TEST_CASE("ledger: an open reservation survives thousands of windows made and dropped around it", "[cost][ledger]") {
+  cost::BudgetLedger ledger;
+  const auto held = ledger.reserve(tenant(10.0), "d", "m", 0, 0, 0.25, kNow);
+  // Each tenant's first request makes new windows (the map grows and rehashes)
+  // and drops the idle ones; the held reservation's windows must stay put.
+  for (int i = 0; i < 3000; ++i) {
+    auto t = tenant(10.0);
+    t.name = "tenant-" + std::to_string(i);
+    const auto r = ledger.reserve(t, "d", "m", 0, 0, 0.01, kNow);
+    if (i % 2) ledger.release(r.reservation);
+  }
+  CHECK(ledger.reserved("acme", "d") == Approx(0.25));
+  CHECK(ledger.reserved("acme", "m") == Approx(0.25));
+  ledger.release(held.reservation);
+  CHECK(ledger.reserved("acme", "d") == 0);
+  CHECK(ledger.open_reservations() == 1500);
+}
+
+TEST_CASE("ledger: idle windows are dropped when a new one is made", "[cost][ledger]") {
+  cost::BudgetLedger ledger;
+  const auto t = tenant(10.0);
+  ledger.release(ledger.reserve(t, "day-1", "month", 0, 0, 0.1, kNow).reservation);
+  const auto open = ledger.reserve(t, "day-1", "month", 0, 0, 0.1, kNow);
+  CHECK(ledger.windows() == 2);
+  ledger.release(open.reservation);
+  // The next day: day-1 is idle and goes; the month is made again as it was idle too.
+  ledger.reserve(t, "day-2", "month", 0, 0, 0.1, kNow);
+  CHECK(ledger.windows() == 2);
+  CHECK(ledger.reserved("acme", "day-1") == 0);
+  CHECK(ledger.reserved("acme", "month") == Approx(0.1));
+}
