@@ -136,14 +136,22 @@ class Check {
       auto path = [&] { return index_path("$.messages", i); };
       const auto* m = messages[i].if_object();
       if (!m) return problem(path(), "expected an object with a role");
-      const auto* role = present(*m, "role");
+      // The members in one pass: a look-up per field scans the object each time.
+      const json::value *role = nullptr, *content = nullptr, *name = nullptr, *calls = nullptr;
+      for (const auto& member : *m) {
+        const std::string_view key = member.key();
+        const json::value* v = member.value().is_null() ? nullptr : &member.value();  // null reads as absent
+        if (key == "role") role = v;
+        else if (key == "content") content = v;
+        else if (key == "name") name = v;
+        else if (key == "tool_calls") calls = v;
+      }
       if (!role || !role->is_string()) return problem(path() + ".role", "expected a string");
-      if (const auto* content = m->if_contains("content"); content && !content->is_string() && !content->is_null()) {
+      if (content && !content->is_string()) {
         if (auto e = openai_content(*content, path() + ".content"); !e.empty()) return e;
       }
-      if (const auto* name = present(*m, "name"); name && !name->is_string())
-        return problem(path() + ".name", "expected a string");
-      if (const auto* calls = present(*m, "tool_calls")) {
+      if (name && !name->is_string()) return problem(path() + ".name", "expected a string");
+      if (calls) {
         if (!calls->is_array()) return problem(path() + ".tool_calls", "expected an array");
         const auto& list = calls->get_array();
         for (std::size_t k = 0; k < list.size(); ++k) {

@@ -22,7 +22,10 @@ boost::container::small_vector<const CandidateTrace*, 8> ordered(const std::vect
   boost::container::small_vector<const CandidateTrace*, 8> out;
   for (const auto& c : trace)
     if (c.verdict != Verdict::rejected) out.push_back(&c);
-  std::stable_sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->order < b->order; });
+  // Insertion sort, stable: std::stable_sort asks the heap for a scratch
+  // buffer on every call, which costs more than sorting a route's few backends.
+  for (std::size_t i = 1; i < out.size(); ++i)
+    for (std::size_t j = i; j > 0 && out[j]->order < out[j - 1]->order; --j) std::swap(out[j], out[j - 1]);
   return out;
 }
 }  // namespace

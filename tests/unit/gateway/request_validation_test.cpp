@@ -62,6 +62,18 @@ TEST_CASE("chat requests: each bad field is named by its path", "[validation]") 
         "$.messages[0].tool_calls[0].function.arguments: expected a string (JSON text)");
 }
 
+TEST_CASE("chat messages: each member is checked wherever it stands and a repeated key counts as its last", "[validation]") {
+  CHECK(check(R"({"model":"m","messages":[{"name":5,"content":"hi","role":"user"}]})") ==
+        "$.messages[0].name: expected a string");
+  CHECK(check(R"({"model":"m","messages":[{"tool_calls":{},"role":"assistant"}]})") ==
+        "$.messages[0].tool_calls: expected an array");
+  CHECK(check(R"({"model":"m","messages":[{"role":null,"content":"hi"}]})") == "$.messages[0].role: expected a string");
+  CHECK(check(R"({"model":"m","messages":[{"role":"user","name":null,"tool_calls":null,"content":null}]})").empty());
+  CHECK(check(R"({"model":"m","messages":[{"role":7,"content":"hi","role":"user"}]})").empty());
+  CHECK(check(R"({"model":"m","messages":[{"role":"user","content":"hi","role":7}]})") ==
+        "$.messages[0].role: expected a string");
+}
+
 TEST_CASE("completions, embeddings and Anthropic messages", "[validation]") {
   CHECK(check(R"({"model":"m","prompt":"hi"})", Endpoint::completions).empty());
   CHECK(check(R"({"model":"m","prompt":[[1,2],[3]]})", Endpoint::completions).empty());
