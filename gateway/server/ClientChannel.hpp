@@ -38,7 +38,6 @@ class ClientChannel {
   struct CloseWatch {
     bool active = true;
     std::function<void()> on_close;
-    char probe[1] = {};  // where a plain session's peek lands (the byte stays in the socket)
   };
   virtual std::shared_ptr<CloseWatch> watch_close(std::function<void()> on_close) = 0;
 };

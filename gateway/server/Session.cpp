@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+
 #include "gateway/protocol/HttpWire.hpp"
 #include "gateway/protocol/OpenAiWire.hpp"
 
@@ -208,20 +210,26 @@ class Session final : public ClientChannel {
     auto watch = std::make_shared<CloseWatch>();
     watch->on_close = std::move(on_close);
     if constexpr (std::is_same_v<Stream, TcpStream>) {
-      // A peek of one byte, not async_wait: a wait re-registers the socket
-      // with epoll (a syscall per request), while a receive after the
-      // request's own read drained the socket just queues until the next
-      // byte or the close arrives. The handler may run after the request
-      // ended (with the next request's bytes, or when the socket closes); it
-      // only acts while the watch is active.
-      stream_.socket().async_receive(
-          net::buffer(watch->probe), Socket::message_peek, [watch](error_code ec, std::size_t n) {
-            if (ec == net::error::operation_aborted || !watch->active) return;
-            // Bytes of a pipelined request mean the client is still there.
-            const bool closed = ec || n == 0;
-            watch->active = false;
-            if (closed) watch->on_close();
-          });
+      // A wait for readability, then a peek outside Asio. Not an Asio
+      // receive with message_peek, though that saves the epoll_ctl a wait
+      // costs (Asio's waits are not speculative): a peek that finds the
+      // close reads 0 bytes, which Asio takes for a drained edge-triggered
+      // socket, so the session's next read is queued behind it without being
+      // tried and the connection stays open, in CLOSE-WAIT, until
+      // idle_timeout_ms. The handler may run after the request ended (with
+      // the next request's bytes, or at the close); it only acts while the
+      // watch is active, and the socket is open for as long as that is so.
+      auto& sock = stream_.socket();
+      const int fd = sock.native_handle();
+      sock.async_wait(Socket::wait_read, [watch, fd](error_code ec) {
+        if (ec || !watch->active) return;
+        char probe[1];
+        const ssize_t n = ::recv(fd, probe, 1, MSG_PEEK | MSG_DONTWAIT);
+        const bool closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+        // Bytes of a pipelined request mean the client is still there.
+        watch->active = false;
+        if (closed) watch->on_close();
+      });
     } else {
       watch_tls(watch);
     }

@@ -94,6 +94,24 @@ unsigned short HttpConnection::local_port() const {
   return impl_->stream.socket().local_endpoint(ec).port();
 }
 
+bool HttpConnection::server_closes_after_half_close(std::chrono::milliseconds timeout) {
+  auto& s = *impl_;
+  error_code ec;
+  s.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return false;
+  s.stream.expires_after(timeout);
+  char byte;
+  error_code read_ec;
+  std::size_t n = 0;
+  s.stream.async_read_some(net::buffer(&byte, 1), [&](error_code e, std::size_t k) {
+    read_ec = e;
+    n = k;
+  });
+  s.ioc.run();
+  s.ioc.restart();
+  return read_ec == net::error::eof && n == 0;
+}
+
 HttpResult HttpConnection::request(const std::string& method, const std::string& target, const std::string& body,
                                    const Headers& headers, std::chrono::milliseconds timeout) {
   HttpResult r;

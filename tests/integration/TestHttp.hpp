@@ -43,6 +43,9 @@ class HttpConnection {
                      const Headers& headers = {}, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   unsigned short local_port() const;
   bool open() const;
+  // Half-closes (sends FIN, as a client that is done) and waits up to
+  // `timeout` for the server to close its side: true when it did.
+  bool server_closes_after_half_close(std::chrono::milliseconds timeout);
 
  private:
   struct Impl;

@@ -429,6 +429,40 @@ TEST_CASE("keep-alive: one client connection carries several requests, upstream 
   CHECK(received_posts(*local).size() == 5);
 }
 
+// A client that is done closes its side after its last answer; the gateway
+// must see that at once and close too, not hold the connection until
+// idle_timeout_ms (75 s by default: under connection churn that is thousands of
+// descriptors). Several requests first, so that the close follows a request
+// whose client-close watch ran.
+TEST_CASE("keep-alive: the gateway closes a connection as soon as its client does", "[integration]") {
+  auto local = start_sim("local");
+  auto remote = start_sim("remote");
+  TestGateway gw(two_backend_config(local->port(), remote->port()));
+  for (int requests : {1, 3}) {
+    INFO(requests << " requests before the client closes");
+    HttpConnection client(gw.port());
+    REQUIRE(client.open());
+    for (int i = 0; i < requests; ++i) REQUIRE(client.request("POST", "/v1/chat/completions", kChat).status == 200);
+    CHECK(client.server_closes_after_half_close(3s));
+  }
+  // The same after a streamed answer.
+  HttpConnection client(gw.port());
+  REQUIRE(client.open());
+  const std::string stream_chat = R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  REQUIRE(client.request("POST", "/v1/chat/completions", stream_chat).status == 200);
+  CHECK(client.server_closes_after_half_close(3s));
+
+  // A client that closes while its request is in flight: the upstream call is
+  // cancelled and the connection closed at once, not at idle_timeout_ms.
+  local->set_latency_ms(300);
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+                              "Content-Length: " + std::to_string(kChat.size()) + "\r\n\r\n" + kChat;
+  raw_exchange(gw.port(), request, 5s, /*half_close=*/true);
+  CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+  CHECK(eventually([&] { return gw.metric("hybridgw_attempts_total", {"outcome=\"cancelled\""}) == 1; }, 3s));
+}
+
 TEST_CASE("admin listener: metrics, healthz, readyz", "[integration][admin]") {
   auto local = start_sim("local");
   auto remote = start_sim("remote");
