@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libssl-dev openssl ca-certificates
   libyaml-cpp-dev prometheus-cpp-dev catch2 libre2-dev
-  libsqlite3-dev libhiredis-dev redis-server libicu-dev libgoogle-perftools-dev
+  libsqlite3-dev libhiredis-dev redis-server libicu-dev libjemalloc-dev
   curl python3 nginx-light wrk
   clang libclang-rt-14-dev
 )
