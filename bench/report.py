@@ -332,6 +332,15 @@ if paced:
 if det_rows:
     targets.append(("earlier target: detectors ≥ 200 MB/s per core", f"{det_min:.0f} MB/s (slowest size)",
                     "met" if det_min >= 200 else "not met"))
+# A connection the gateway fails to close (a client gone, an upstream expired)
+# shows as descriptors left over once the load and the pool's idle time are over.
+fd_left = {g: (int(facts[f"fd0_{g}"]), int(facts[f"fd2_{g}"])) for g in GATEWAYS
+           if facts.get(f"fd0_{g}") is not None and facts.get(f"fd2_{g}") is not None}
+if fd_left:
+    leaked = {g: after - before for g, (before, after) in fd_left.items() if after > before}
+    targets.append((f"no descriptor left open {env['POOL_IDLE_WAIT']} s after the load ends (every gateway)",
+                    "; ".join(f"{g} {before} → {after}" for g, (before, after) in fd_left.items()),
+                    "not met: " + ", ".join(f"{g} +{n}" for g, n in leaked.items()) if leaked else "met"))
 
 # ---- document ------------------------------------------------------------------------
 A("# hybridgw benchmark results")
