@@ -41,7 +41,6 @@ BudgetLedger::Reserved BudgetLedger::reserve(const config::TenantConfig& tenant,
   if (++serial_ == 0) serial_ = 1;
   r.reservation = (static_cast<std::uint64_t>(serial_) << 32) | (static_cast<std::uint64_t>(index) + 1);
   slots_[index] = Slot{r.reservation, &day, &month, estimate};
-  ++open_;
   day.usd += estimate;
   ++day.open;
   if (&month != &day) {
@@ -65,7 +64,6 @@ void BudgetLedger::release(std::uint64_t reservation) {
   if (s.month != s.day) give_back_locked(*s.month, s.amount);  // reserved once when they are one window
   s = Slot{};
   free_slots_.push_back(static_cast<std::uint32_t>(index));
-  --open_;
 }
 
 double BudgetLedger::reserved(const std::string& tenant, const std::string& window_key) const {
@@ -76,7 +74,7 @@ double BudgetLedger::reserved(const std::string& tenant, const std::string& wind
 
 std::size_t BudgetLedger::open_reservations() const {
   std::lock_guard lock(mutex_);
-  return open_;
+  return slots_.size() - free_slots_.size();  // every slot is open or on the free list
 }
 
 std::size_t BudgetLedger::windows() const {

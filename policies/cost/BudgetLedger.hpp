@@ -66,7 +66,6 @@ class BudgetLedger {
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::uint32_t serial_ = 0;  // with the slot index, makes an id that a stale release cannot match
-  std::size_t open_ = 0;
 };
 
 }  // namespace hgw::cost
