@@ -76,8 +76,8 @@ awaitable<TransportFailure> Exchange::open_fresh() {
   const auto timeout = bounded(b.timeouts.connect_ms, &by_deadline);
   bool in_tls = false;
   const error_code ec = co_await conn_->connect(b.host, b.port, timeout, &in_tls);
-  if (!ec) co_return TransportFailure::none;
   if (aborted_) co_return TransportFailure::cancelled;
+  if (!ec) co_return TransportFailure::none;
   if (ec == beast::error::timeout)
     co_return by_deadline ? TransportFailure::timeout_total : TransportFailure::timeout_connect;
   co_return in_tls ? TransportFailure::tls_error : TransportFailure::connect_error;
@@ -114,6 +114,9 @@ awaitable<TransportFailure> Exchange::write_and_read_head(const std::string& wir
 }
 
 awaitable<TransportFailure> Exchange::send(const std::string& request) {
+  // A client that left before the upstream call began (its close can be seen
+  // while the request is being prepared) is not sent upstream at all.
+  if (aborted_) co_return TransportFailure::cancelled;
   conn_ = pool_.take_idle();
   if (conn_) {
     bool nothing_received = false;

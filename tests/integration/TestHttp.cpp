@@ -3,6 +3,7 @@
 #include "gateway/Asio.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <thread>
 
 namespace hgw::test {
 
@@ -207,7 +208,7 @@ StreamResult http_stream(unsigned short port, const std::string& target, const s
 }
 
 std::string raw_exchange(unsigned short port, const std::string& bytes, std::chrono::milliseconds timeout,
-                         bool half_close) {
+                         bool half_close, std::chrono::milliseconds half_close_after) {
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.expires_after(timeout);
@@ -215,7 +216,10 @@ std::string raw_exchange(unsigned short port, const std::string& bytes, std::chr
   stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
   if (ec) return "connect failed: " + ec.message();
   if (!bytes.empty()) net::write(stream.socket(), net::buffer(bytes), ec);
-  if (half_close) stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (half_close) {
+    std::this_thread::sleep_for(half_close_after);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
   std::string out;
   char buf[4096];
   for (;;) {

@@ -77,7 +77,8 @@ StreamResult http_stream(unsigned short port, const std::string& target, const s
 // the timeout passes. For malformed-request tests.
 std::string raw_exchange(unsigned short port, const std::string& bytes,
                          std::chrono::milliseconds timeout = std::chrono::seconds(5),
-                         bool half_close = false);
+                         bool half_close = false,
+                         std::chrono::milliseconds half_close_after = std::chrono::milliseconds(0));
 
 // The "data:" payloads of an SSE body, and the event names ("" for none).
 struct SseItem {
