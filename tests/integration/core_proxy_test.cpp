@@ -7,7 +7,11 @@
 #include <boost/json.hpp>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <thread>
+
+#include <unistd.h>
 
 using namespace hgw;
 using namespace hgw::test;
@@ -39,6 +43,12 @@ std::string two_backend_config(unsigned short local, unsigned short remote, cons
 const std::string kChat = R"({"model":"auto","messages":[{"role":"user","content":"hello there, gateway"}]})";
 const std::string kStreamChat =
     R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hello there, gateway"}]})";
+
+// kChat as the bytes of one HTTP/1.1 request, for a client written by hand.
+std::string raw_chat_request() {
+  return "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(kChat.size()) + "\r\n\r\n" + kChat;
+}
 
 json::object parse_object(const std::string& s) { return json::parse(s).as_object(); }
 
@@ -420,20 +430,34 @@ TEST_CASE("a client that half-closes while its request is in flight cancels the 
   slow.latency_ms = 300;
   auto local = start_sim("local", slow);
   auto remote = start_sim("remote");
-  TestGateway gw(two_backend_config(local->port(), remote->port()));
-  const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " + std::to_string(kChat.size()) + "\r\n\r\n" + kChat;
+  const auto log = std::filesystem::temp_directory_path() / ("hgw-half-close-" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(log);
+  std::string yaml = two_backend_config(local->port(), remote->port());
+  yaml.replace(yaml.find("access_log: { path: off }"), 25, "access_log: { path: \"" + log.string() + "\" }");
+  auto gw = std::make_unique<TestGateway>(yaml);
+  const std::string request = raw_chat_request();
   int cancelled = 0;
   for (auto after : {0ms, 0ms, 0ms, 100ms, 100ms}) {
     INFO("half-close " << after.count() << " ms after the request");
     const auto t0 = std::chrono::steady_clock::now();
-    CHECK(raw_exchange(gw.port(), request, 5s, /*half_close=*/true, after).empty());
+    CHECK(raw_exchange(gw->port(), request, 5s, /*half_close=*/true, after).empty());
     CHECK(std::chrono::steady_clock::now() - t0 < 1s);
     ++cancelled;
-    CHECK(eventually([&] { return gw.metric("hybridgw_attempts_total", {"outcome=\"cancelled\""}) == cancelled; }, 3s));
+    CHECK(eventually([&] { return gw->metric("hybridgw_attempts_total", {"outcome=\"cancelled\""}) == cancelled; }, 3s));
   }
-  CHECK(gw.metric("hybridgw_attempts_total", {"outcome=\"success\""}) == 0);
-  CHECK(gw.metric("hybridgw_attempts_total", {"backend=\"remote\""}) == 0);  // no failover for a client gone
+  CHECK(gw->metric("hybridgw_attempts_total", {"outcome=\"success\""}) == 0);
+  CHECK(gw->metric("hybridgw_attempts_total", {"backend=\"remote\""}) == 0);  // no failover for a client gone
+  // The access log records each as nginx's 499, "client closed request".
+  gw.reset();  // stopping the gateway flushes its log
+  std::ifstream in(log);
+  int lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    const auto rec = json::parse(line).as_object();
+    CHECK(rec.at("status") == 499);
+    CHECK(rec.at("outcome") == "client_closed");
+  }
+  CHECK(lines == cancelled);
+  std::filesystem::remove(log);
 }
 
 TEST_CASE("keep-alive: one client connection carries several requests, upstream connections are pooled",
@@ -484,8 +508,7 @@ TEST_CASE("keep-alive: the gateway closes a connection as soon as its client doe
   // cancelled is the half-close case above.)
   local->set_latency_ms(300);
   const auto t0 = std::chrono::steady_clock::now();
-  const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " + std::to_string(kChat.size()) + "\r\n\r\n" + kChat;
+  const std::string request = raw_chat_request();
   raw_exchange(gw.port(), request, 5s, /*half_close=*/true);
   CHECK(std::chrono::steady_clock::now() - t0 < 3s);
 }
