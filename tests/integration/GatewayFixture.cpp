@@ -39,6 +39,13 @@ std::string TestGateway::metrics() const {
   return http_request(admin_port(), "GET", "/metrics").body;
 }
 
+std::string with_access_log(std::string yaml, const std::string& file) {
+  static const std::string off = "access_log: { path: off }";
+  const auto at = yaml.find(off);
+  REQUIRE(at != std::string::npos);
+  return yaml.replace(at, off.size(), "access_log: { path: \"" + file + "\" }");
+}
+
 double TestGateway::metric(const std::string& name, const std::vector<std::string>& fragments) const {
   // A response reaches the client just before its request is accounted:
   // let in-flight requests finish first.

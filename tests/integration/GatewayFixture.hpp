@@ -20,6 +20,10 @@ namespace hgw::test {
 std::string backend_yaml(const std::string& name, unsigned short port, const std::string& locality,
                          const std::string& extra = {});
 
+// A test config with its `access_log: { path: off }` turned into a log to file,
+// for tests that read what the gateway logged.
+std::string with_access_log(std::string yaml, const std::string& file);
+
 class TestGateway {
  public:
   explicit TestGateway(const std::string& yaml);

@@ -420,7 +420,7 @@ TEST_CASE("client disconnect cancels the upstream request", "[integration][strea
 }
 
 // A client that sends its request and at once shuts down its sending side
-// (curl --no-keepalive does not, nc -N and some batch clients do) has left: the
+// (as nc -N does, and some batch clients) has left: the
 // gateway cancels the upstream call, as nginx does without
 // proxy_ignore_client_abort. The close can be seen before the upstream call
 // begins (immediately) or during it (after a delay); either way the attempt is
@@ -432,9 +432,7 @@ TEST_CASE("a client that half-closes while its request is in flight cancels the 
   auto remote = start_sim("remote");
   const auto log = std::filesystem::temp_directory_path() / ("hgw-half-close-" + std::to_string(::getpid()) + ".log");
   std::filesystem::remove(log);
-  std::string yaml = two_backend_config(local->port(), remote->port());
-  yaml.replace(yaml.find("access_log: { path: off }"), 25, "access_log: { path: \"" + log.string() + "\" }");
-  auto gw = std::make_unique<TestGateway>(yaml);
+  auto gw = std::make_unique<TestGateway>(with_access_log(two_backend_config(local->port(), remote->port()), log));
   const std::string request = raw_chat_request();
   int cancelled = 0;
   for (auto after : {0ms, 0ms, 0ms, 100ms, 100ms}) {

@@ -56,8 +56,7 @@ TEST_CASE("continuation: a stream of each dialect cut after three tokens is fini
   std::string yaml = head() + "backends:\n" +
                      backend_yaml("first", first->port(), "local", kTimeouts + "    protocol: " + dialect.protocol + "\n") +
                      backend_yaml("second", second->port(), "local", "    protocol: anthropic\n") + route("first, second");
-  yaml.replace(yaml.find("access_log: { path: off }"), 25, "access_log: { path: \"" + log.string() + "\" }");
-  auto gw = std::make_unique<TestGateway>(yaml);
+  auto gw = std::make_unique<TestGateway>(with_access_log(yaml, log));
   first->set_fault(how + "=" + std::to_string(dialect.events_before_text + 3));  // tok0 tok1 tok2, then the break
 
   auto r = http_stream(gw->port(), "/v1/chat/completions", kChat);
